@@ -1,0 +1,234 @@
+// Package bench times the container lifecycle (create, start, wait, delete
+// of a container running /bin/true) of hull against runc and crun, run
+// interleaved in one process so machine noise hits every runtime alike.
+package bench
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Runtime is one OCI runtime binary with its own state root and bundle.
+type Runtime struct {
+	Name   string
+	Path   string
+	Root   string // --root: a temp dir per runtime
+	Bundle string
+}
+
+// Sample is one measured lifecycle.
+type Sample struct {
+	Create, Start, Wait, Delete time.Duration
+	// CPU is user+system time of every process reaped during the lifecycle:
+	// the runtime commands, their helpers and the container itself (the
+	// benchmark is their child subreaper).
+	CPU time.Duration
+	// MaxRSS is the largest peak RSS of any of those processes, in KiB.
+	MaxRSS int64
+}
+
+// Wall is the whole lifecycle's wall time.
+func (s Sample) Wall() time.Duration { return s.Create + s.Start + s.Wait + s.Delete }
+
+// BecomeSubreaper makes orphaned descendants (the container process, once
+// "create" exits) children of this process, so Lifecycle can wait for the
+// container and count its CPU time. Call it once, before any lifecycle.
+func BecomeSubreaper() error {
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		return fmt.Errorf("become child subreaper: %w", err)
+	}
+	return nil
+}
+
+// Lifecycle runs create, start, wait and delete of container id once. Only
+// one lifecycle may run at a time in the process: it reaps every orphan.
+func (rt Runtime) Lifecycle(id string) (s Sample, err error) {
+	before, err := childrenCPU()
+	if err != nil {
+		return s, err
+	}
+	defer func() {
+		if err != nil {
+			rt.forceDelete(id)
+		}
+		s.MaxRSS = max(s.MaxRSS, reapOrphans())
+		after, cerr := childrenCPU()
+		s.CPU = after - before
+		err = errors.Join(err, cerr)
+	}()
+	pidFile := filepath.Join(rt.Root, id+".pid")
+	defer os.Remove(pidFile)
+
+	if s.Create, err = rt.run(&s, "create", "--bundle", rt.Bundle, "--pid-file", pidFile, id); err != nil {
+		return s, err
+	}
+	pid, err := readPid(pidFile)
+	if err != nil {
+		return s, err
+	}
+	if s.Start, err = rt.run(&s, "start", id); err != nil {
+		return s, err
+	}
+	if s.Wait, err = rt.wait(&s, id, pid); err != nil {
+		return s, err
+	}
+	s.Delete, err = rt.run(&s, "delete", id)
+	return s, err
+}
+
+// Timeout bounds each runtime command and the wait for the container, so
+// a runtime that hangs fails its lifecycle instead of the whole benchmark.
+const Timeout = 20 * time.Second
+
+// run runs one runtime command, timing it and keeping its peak RSS.
+func (rt Runtime) run(s *Sample, args ...string) (time.Duration, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), Timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, rt.Path, append([]string{"--root", rt.Root}, args...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	start := time.Now()
+	err := cmd.Run()
+	took := time.Since(start)
+	if cmd.ProcessState != nil {
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			s.MaxRSS = max(s.MaxRSS, ru.Maxrss)
+		}
+	}
+	if err != nil {
+		return took, fmt.Errorf("%s %s: %w: %s", rt.Name, args[0], err, strings.TrimSpace(stderr.String()))
+	}
+	return took, nil
+}
+
+// wait waits for the container process to exit. It is normally our child
+// (reparented to the subreaper): a pidfd becomes readable when it exits,
+// which bounds the wait without polling. A runtime that keeps the process
+// elsewhere is polled with "state" instead.
+func (rt Runtime) wait(s *Sample, id string, pid int) (time.Duration, error) {
+	start := time.Now()
+	fd, err := unix.PidfdOpen(pid, 0)
+	if errors.Is(err, unix.ESRCH) {
+		return rt.pollStopped(start, id) // gone already, reaped elsewhere
+	}
+	if err != nil {
+		return time.Since(start), fmt.Errorf("%s: pidfd of container pid %d: %w", rt.Name, pid, err)
+	}
+	defer unix.Close(fd)
+	if err := waitReadable(fd, Timeout); err != nil {
+		return time.Since(start), fmt.Errorf("%s: container %s (pid %d) did not exit: %w", rt.Name, id, pid, err)
+	}
+	var ws unix.WaitStatus
+	var ru unix.Rusage
+	_, err = unix.Wait4(pid, &ws, unix.WNOHANG, &ru)
+	if err == nil {
+		s.MaxRSS = max(s.MaxRSS, ru.Maxrss)
+		return time.Since(start), nil
+	}
+	if !errors.Is(err, unix.ECHILD) {
+		return time.Since(start), fmt.Errorf("%s: wait for container pid %d: %w", rt.Name, pid, err)
+	}
+	return rt.pollStopped(start, id)
+}
+
+// waitReadable polls fd until it is readable or timeout passes.
+func waitReadable(fd int, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		left := time.Until(deadline)
+		if left <= 0 {
+			return fmt.Errorf("timed out after %s", timeout)
+		}
+		fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+		n, err := unix.Poll(fds, int(left.Milliseconds())+1)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("poll pidfd: %w", err)
+		}
+		if n > 0 {
+			return nil
+		}
+	}
+}
+
+// pollStopped asks the runtime for the state until it says "stopped".
+func (rt Runtime) pollStopped(start time.Time, id string) (time.Duration, error) {
+	for deadline := start.Add(Timeout); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		out, err := exec.Command(rt.Path, "--root", rt.Root, "state", id).Output()
+		if err != nil {
+			return time.Since(start), fmt.Errorf("%s state %s: %w", rt.Name, id, err)
+		}
+		if bytes.Contains(out, []byte(`"stopped"`)) {
+			return time.Since(start), nil
+		}
+	}
+	return time.Since(start), fmt.Errorf("%s: container %s still running after %s", rt.Name, id, Timeout)
+}
+
+// forceDelete removes a container left by a failed lifecycle.
+func (rt Runtime) forceDelete(id string) {
+	ctx, cancel := context.WithTimeout(context.Background(), Timeout)
+	defer cancel()
+	_ = exec.CommandContext(ctx, rt.Path, "--root", rt.Root, "delete", "--force", id).Run()
+}
+
+// Cleanup force-deletes every container left in the runtime's state root.
+func (rt Runtime) Cleanup() {
+	entries, _ := os.ReadDir(rt.Root)
+	for _, e := range entries {
+		if e.IsDir() {
+			rt.forceDelete(e.Name())
+		}
+	}
+	reapOrphans()
+}
+
+// reapOrphans reaps every exited child without blocking (helpers of the
+// runtimes reparented to us) and returns their largest peak RSS. It must
+// not run while an exec.Cmd is in flight, whose status it could steal.
+func reapOrphans() int64 {
+	var maxRSS int64
+	for {
+		var ws unix.WaitStatus
+		var ru unix.Rusage
+		pid, err := unix.Wait4(-1, &ws, unix.WNOHANG, &ru)
+		if err != nil || pid <= 0 {
+			return maxRSS
+		}
+		maxRSS = max(maxRSS, ru.Maxrss)
+	}
+}
+
+// childrenCPU is the CPU time of all reaped descendants so far.
+func childrenCPU() (time.Duration, error) {
+	var ru unix.Rusage
+	if err := unix.Getrusage(unix.RUSAGE_CHILDREN, &ru); err != nil {
+		return 0, fmt.Errorf("getrusage: %w", err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), nil
+}
+
+func readPid(path string) (int, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0, fmt.Errorf("read pid file: %w", err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
+	if err != nil || pid <= 0 {
+		return 0, fmt.Errorf("pid file %s: bad pid %q", path, data)
+	}
+	return pid, nil
+}

@@ -1,0 +1,170 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hull-project/hull/internal/testutil"
+)
+
+// results holds the last BenchmarkLifecycle run, printed by TestMain:
+// the benchmark function runs several times (b.N=1 first) and only the
+// final run is worth a table.
+var (
+	resultsMu sync.Mutex
+	results   []Summary
+	skipped   []string
+)
+
+// BenchmarkLifecycle runs one lifecycle per runtime in each iteration,
+// rotating the order, and reports each runtime's median wall and CPU time
+// (ms per lifecycle) and peak RSS.
+func BenchmarkLifecycle(b *testing.B) {
+	testutil.RequireRoot(b)
+	rts, skip := setupRuntimes(b)
+	if len(rts) == 0 {
+		b.Skipf("no runtime to measure: %s", strings.Join(skip, "; "))
+	}
+	samples := make([][]Sample, len(rts))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for j := range rts {
+			k := (i + j) % len(rts)
+			s, err := rts[k].Lifecycle(testutil.UniqueID("bench"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			samples[k] = append(samples[k], s)
+		}
+	}
+	b.StopTimer()
+	var sums []Summary
+	for k, rt := range rts {
+		sum := Summarize(rt.Name, samples[k])
+		sums = append(sums, sum)
+		b.ReportMetric(float64(sum.Wall)/float64(time.Millisecond), rt.Name+"-wall-ms")
+		b.ReportMetric(float64(sum.CPU)/float64(time.Millisecond), rt.Name+"-cpu-ms")
+		b.ReportMetric(float64(sum.MaxRSSKiB)/1024, rt.Name+"-rss-MiB")
+	}
+	resultsMu.Lock()
+	results, skipped = sums, skip
+	resultsMu.Unlock()
+}
+
+func printResults() {
+	resultsMu.Lock()
+	defer resultsMu.Unlock()
+	if len(results) == 0 {
+		return
+	}
+	fmt.Println("\nLifecycle (create+start+wait+delete of /bin/true), medians:")
+	PrintTable(os.Stdout, results, "crun")
+	for _, s := range skipped {
+		fmt.Printf("skipped: %s\n", s)
+	}
+}
+
+// setupRuntimes prepares hull (built from the tree, or $HULL), runc and crun
+// with a bundle and state root each, keeping those whose first lifecycle
+// works; the others are returned as skip messages.
+func setupRuntimes(b *testing.B) ([]Runtime, []string) {
+	rootfs := filepath.Join(b.TempDir(), "rootfs")
+	if err := os.Mkdir(rootfs, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	testutil.BusyboxRootfs(b, rootfs)
+	config, err := filepath.Abs(filepath.Join("testdata", "config.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var rts []Runtime
+	var skip []string
+	for _, name := range []string{"hull", "runc", "crun"} {
+		path, err := findRuntime(b, name)
+		if err != nil {
+			skip = append(skip, fmt.Sprintf("%s: %v", name, err))
+			continue
+		}
+		rt := Runtime{Name: name, Path: path, Root: b.TempDir(), Bundle: b.TempDir()}
+		b.Cleanup(rt.Cleanup)
+		if err := makeBundle(rt.Bundle, rootfs, config); err != nil {
+			b.Fatal(err)
+		}
+		// Warm-up lifecycle: page cache, and a check the runtime works here.
+		if _, err := rt.Lifecycle(testutil.UniqueID("warmup")); err != nil {
+			skip = append(skip, fmt.Sprintf("%s: first lifecycle failed: %v", name, err))
+			continue
+		}
+		rts = append(rts, rt)
+	}
+	for _, s := range skip {
+		b.Logf("skipping %s", s)
+	}
+	return rts, skip
+}
+
+// makeBundle writes config.json and a rootfs symlink to the shared,
+// read-only rootfs (the config sets root.readonly).
+func makeBundle(bundle, rootfs, config string) error {
+	data, err := os.ReadFile(config)
+	if err != nil {
+		return fmt.Errorf("bundle config: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(bundle, "config.json"), data, 0o644); err != nil {
+		return fmt.Errorf("bundle config: %w", err)
+	}
+	if err := os.Symlink(rootfs, filepath.Join(bundle, "rootfs")); err != nil {
+		return fmt.Errorf("bundle rootfs: %w", err)
+	}
+	return nil
+}
+
+var (
+	hullOnce sync.Once
+	hullPath string
+	hullErr  error
+)
+
+// removeBuiltHull deletes the hull binary built by findRuntime, if any.
+func removeBuiltHull() {
+	if hullPath != "" {
+		os.RemoveAll(filepath.Dir(hullPath))
+	}
+}
+
+// findRuntime locates a runtime: hull is $HULL or built from ../runtime
+// (once per process, into a temp dir), the others come from PATH.
+func findRuntime(b *testing.B, name string) (string, error) {
+	if name != "hull" {
+		path, err := exec.LookPath(name)
+		if err != nil {
+			return "", fmt.Errorf("not installed (apt-get install -y %s): %w", name, err)
+		}
+		return path, nil
+	}
+	if env := os.Getenv("HULL"); env != "" {
+		return env, nil
+	}
+	hullOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "hull-bench-bin-")
+		if err != nil {
+			hullErr = err
+			return
+		}
+		hullPath = filepath.Join(dir, "hull")
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		out, err := exec.CommandContext(ctx, "go", "build", "-o", hullPath, "../runtime").CombinedOutput()
+		if err != nil {
+			hullErr = fmt.Errorf("build ../runtime: %w: %s", err, strings.TrimSpace(string(out)))
+		}
+	})
+	return hullPath, hullErr
+}

@@ -1,0 +1,72 @@
+// Package cgroupv1ns runs a program in a private mount namespace where the
+// host's cgroup2 mount at /sys/fs/cgroup/unified is hidden, so only the v1
+// hierarchies remain. crun 1.8 refuses the host's hybrid layout ("cgroups in
+// hybrid mode not supported"); seen from this namespace the host is pure v1,
+// and every runtime compared side by side is run there alike.
+package cgroupv1ns
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// UnifiedPath is the cgroup2 mount of a hybrid host.
+const UnifiedPath = "/sys/fs/cgroup/unified"
+
+// envMarker tells the re-executed copy that it already runs in the namespace.
+const envMarker = "HULL_CGROUPV1NS"
+
+// Inside reports whether this process was started by Reexec.
+func Inside() bool { return os.Getenv(envMarker) == "1" }
+
+// Needed reports whether the host has a cgroup2 mount to hide.
+func Needed() bool {
+	var st unix.Statfs_t
+	return unix.Statfs(UnifiedPath, &st) == nil && st.Type == unix.CGROUP2_SUPER_MAGIC
+}
+
+// Reexec runs this program again, with args, in a new private
+// mount namespace, waits for it and returns its exit code. Go makes the new
+// namespace's mounts private (MS_REC|MS_PRIVATE on /) when Unshareflags has
+// CLONE_NEWNS, so nothing done inside reaches the host. The child must call
+// HideUnified first thing (Inside tells it so).
+func Reexec(args []string) (int, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return 0, fmt.Errorf("find own executable: %w", err)
+	}
+	cmd := exec.Command(self, args...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	cmd.Env = append(os.Environ(), envMarker+"=1")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Unshareflags: syscall.CLONE_NEWNS}
+	err = cmd.Run()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		return exit.ExitCode(), nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("re-exec in a private mount namespace: %w", err)
+	}
+	return 0, nil
+}
+
+// HideUnified detaches the cgroup2 mount in the current (private) mount
+// namespace. It refuses to run outside one made by Reexec, where it would
+// unmount the host's cgroup2 for everyone.
+func HideUnified() error {
+	if !Inside() {
+		return errors.New("hide cgroup2: not inside a private mount namespace made by Reexec")
+	}
+	if !Needed() {
+		return nil
+	}
+	if err := unix.Unmount(UnifiedPath, unix.MNT_DETACH); err != nil {
+		return fmt.Errorf("unmount %s: %w", UnifiedPath, err)
+	}
+	return nil
+}

@@ -1,0 +1,253 @@
+package libcontainer
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/hull-project/hull/libcontainer/cgroups"
+	"github.com/hull-project/hull/libcontainer/hooks"
+	"github.com/hull-project/hull/libcontainer/initproc"
+	"github.com/hull-project/hull/libcontainer/state"
+	"github.com/hull-project/hull/spec"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// CreateOpts are the options of `hull create`.
+type CreateOpts struct {
+	ID            string
+	Bundle        string
+	ConsoleSocket string
+	PidFile       string
+	NoPivot       bool
+	NoNewKeyring  bool
+	PreserveFds   int
+	Rootless      bool
+	// Stdio of the container process; nil means hull's own.
+	Stdin, Stdout, Stderr *os.File
+}
+
+// creation holds what a create has made so far, so a failure can undo it
+// all: nothing half-made may stay behind.
+type creation struct {
+	opts    CreateOpts
+	root    string
+	spec    *specs.Spec
+	c       *Container
+	lock    *state.Lock
+	cg      cgroups.Manager
+	cmd     *exec.Cmd
+	cleanup []func()
+}
+
+// Create makes a container from a bundle and leaves its init waiting for
+// start. The returned process is init as a child of this process (for run).
+func Create(root string, opts CreateOpts) (*Container, *os.Process, error) {
+	if err := spec.ValidateID(opts.ID); err != nil {
+		return nil, nil, err
+	}
+	bundle, err := filepath.Abs(opts.Bundle)
+	if err != nil {
+		return nil, nil, fmt.Errorf("bundle %s: %w", opts.Bundle, err)
+	}
+	opts.Bundle = bundle
+	sp, err := spec.Load(bundle)
+	if err != nil {
+		return nil, nil, err
+	}
+	cr := &creation{opts: opts, root: root, spec: sp}
+	if err := cr.run(); err != nil {
+		cr.undo()
+		return nil, nil, err
+	}
+	cr.lock.Release()
+	return cr.c, cr.cmd.Process, nil
+}
+
+func (cr *creation) run() error {
+	lock, err := state.Create(cr.root, cr.opts.ID)
+	if err != nil {
+		return err
+	}
+	cr.lock = lock
+	cr.cleanup = append(cr.cleanup, func() { _ = state.Remove(cr.root, cr.opts.ID) })
+	cr.c = &Container{root: cr.root, st: cr.newState()}
+	if err := cr.makeCgroup(); err != nil {
+		return err
+	}
+	proc, err := cr.startInit()
+	if err != nil {
+		return err
+	}
+	if err := cr.handshake(proc); err != nil {
+		return err
+	}
+	if err := state.Save(cr.root, cr.c.st); err != nil {
+		return err
+	}
+	return cr.writePidFile()
+}
+
+func (cr *creation) newState() *state.State {
+	owner := ""
+	if u := os.Getenv("SUDO_USER"); u != "" {
+		owner = u
+	}
+	st := &state.State{
+		ID:          cr.opts.ID,
+		Bundle:      cr.opts.Bundle,
+		Rootfs:      spec.RootfsPath(cr.spec, cr.opts.Bundle),
+		Created:     time.Now().UTC(),
+		Owner:       owner,
+		Annotations: cr.spec.Annotations,
+		Hooks:       cr.spec.Hooks,
+		Rootless:    cr.opts.Rootless,
+		SharedPidNS: !hasNewNamespace(cr.spec, specs.PIDNamespace),
+	}
+	if cr.spec.Linux != nil {
+		st.Resources = cr.spec.Linux.Resources
+	}
+	return st
+}
+
+// makeCgroup creates the container's cgroup before init exists, so init is
+// accounted from its first instruction.
+func (cr *creation) makeCgroup() error {
+	var path string
+	var res *specs.LinuxResources
+	if cr.spec.Linux != nil {
+		path, res = cr.spec.Linux.CgroupsPath, cr.spec.Linux.Resources
+	}
+	cg, err := cgroups.New(path, cr.opts.ID, cr.opts.Rootless)
+	if err != nil {
+		return fmt.Errorf("linux.cgroupsPath: %w", err)
+	}
+	if err := cg.Create(); err != nil {
+		return fmt.Errorf("create cgroup: %w", err)
+	}
+	cr.cg = cg
+	cr.cleanup = append(cr.cleanup, func() { _ = cg.Destroy() })
+	cr.c.st.CgroupPaths = cg.Paths()
+	if res != nil {
+		if err := cg.Set(res); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// handshake applies the cgroup (v1: while init's Go runtime starts), hands
+// init its config and serves its requests until it is ready.
+func (cr *creation) handshake(p *initPipe) error {
+	defer p.parent.Close()
+	pid := cr.cmd.Process.Pid
+	if !p.bornInCgroup {
+		if err := cr.cg.Apply(pid); err != nil {
+			return fmt.Errorf("add init %d to cgroup: %w", pid, err)
+		}
+	}
+	p.cfg.HostPid = pid
+	ch := initproc.NewChannel(p.parent)
+	if err := ch.Send(p.cfg); err != nil {
+		return err
+	}
+	for {
+		var m initproc.Message
+		if err := ch.Recv(&m); err != nil {
+			return fmt.Errorf("container init: %w", cr.initFailure(err))
+		}
+		switch m.Type {
+		case initproc.MsgError:
+			return fmt.Errorf("container init: %s", m.Msg)
+		case initproc.MsgHooks:
+			if err := cr.runtimeHooks(pid); err != nil {
+				return err
+			}
+			if err := ch.Send(initproc.Message{Type: initproc.MsgResume}); err != nil {
+				return err
+			}
+		case initproc.MsgReady:
+			return cr.recordInit(pid)
+		default:
+			return fmt.Errorf("container init: unexpected message %q", m.Type)
+		}
+	}
+}
+
+// initFailure turns a broken pipe into the reason init died, if it can.
+func (cr *creation) initFailure(err error) error {
+	if errors.Is(err, os.ErrClosed) {
+		return err
+	}
+	return fmt.Errorf("init exited early (see its error output above): %w", err)
+}
+
+func (cr *creation) runtimeHooks(pid int) error {
+	h := cr.spec.Hooks
+	st := cr.c.hookState(state.Creating, pid)
+	//nolint:staticcheck // prestart is deprecated but still part of the spec.
+	if err := hooks.Run("prestart", h.Prestart, st); err != nil {
+		return err
+	}
+	return hooks.Run("createRuntime", h.CreateRuntime, st)
+}
+
+func (cr *creation) recordInit(pid int) error {
+	start, err := state.ProcStartTime(pid)
+	if err != nil {
+		return fmt.Errorf("container init %d died: %w", pid, err)
+	}
+	cr.c.st.InitPid, cr.c.st.InitStartTime = pid, start
+	return nil
+}
+
+func (cr *creation) writePidFile() error {
+	if cr.opts.PidFile == "" {
+		return nil
+	}
+	path, err := filepath.Abs(cr.opts.PidFile)
+	if err != nil {
+		return err
+	}
+	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
+	if err := os.WriteFile(tmp, []byte(strconv.Itoa(cr.c.st.InitPid)), 0o644); err != nil {
+		return fmt.Errorf("--pid-file: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("--pid-file: %w", err)
+	}
+	return nil
+}
+
+// undo removes everything a failed create made, newest first.
+func (cr *creation) undo() {
+	if cr.cmd != nil && cr.cmd.Process != nil {
+		_ = cr.cmd.Process.Signal(unix.SIGKILL)
+		_, _ = cr.cmd.Process.Wait()
+	}
+	if cr.cg != nil {
+		killCgroup(cr.cg)
+	}
+	for i := len(cr.cleanup) - 1; i >= 0; i-- {
+		cr.cleanup[i]()
+	}
+	cr.lock.Release()
+}
+
+func hasNewNamespace(s *specs.Spec, typ specs.LinuxNamespaceType) bool {
+	if s.Linux == nil {
+		return false
+	}
+	for _, ns := range s.Linux.Namespaces {
+		if ns.Type == typ && ns.Path == "" {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,98 @@
+package libcontainer
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hull-project/hull/libcontainer/hooks"
+	"github.com/hull-project/hull/libcontainer/state"
+	"golang.org/x/sys/unix"
+)
+
+// Delete removes a container: its processes (a created container's init, or
+// anything with force), its cgroup on every hierarchy and its state.
+func Delete(root, id string, force bool) error {
+	lock, err := state.Acquire(root, id)
+	if err != nil {
+		if force && errors.Is(err, state.ErrNotExist) {
+			return nil
+		}
+		return err
+	}
+	defer lock.Release()
+	c, err := Load(root, id)
+	if err != nil {
+		if errors.Is(err, state.ErrNotExist) {
+			// A create that died before writing its state: clean the dir.
+			return state.Remove(root, id)
+		}
+		return err
+	}
+	switch st := c.Status(); st {
+	case state.Stopped, state.Created:
+	default:
+		if !force {
+			return fmt.Errorf("cannot delete container %s that is not stopped: %s", id, st)
+		}
+	}
+	return c.destroy()
+}
+
+func (c *Container) destroy() error {
+	if c.st.InitAlive() {
+		_ = unix.Kill(c.st.InitPid, unix.SIGKILL)
+	}
+	m, cgErr := c.cgroup()
+	if cgErr == nil {
+		// Without a pid namespace, init's death does not take the rest.
+		killCgroup(m)
+	}
+	if err := c.waitInitGone(10 * time.Second); err != nil {
+		return err
+	}
+	var errs []error
+	if cgErr == nil {
+		if err := destroyCgroup(m); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	c.poststop()
+	if err := state.Remove(c.root, c.st.ID); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// destroyCgroup removes the cgroup once the kernel has let go of every
+// process that was killed in it.
+func destroyCgroup(m interface{ Destroy() error }) error {
+	var err error
+	for i := 0; i < 100; i++ {
+		if err = m.Destroy(); err == nil {
+			return nil
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return fmt.Errorf("remove cgroup: %w", err)
+}
+
+func (c *Container) waitInitGone(limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for c.st.InitAlive() {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("container %s: init %d did not die", c.st.ID, c.st.InitPid)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return nil
+}
+
+func (c *Container) poststop() {
+	if c.st.Hooks == nil || len(c.st.Hooks.Poststop) == 0 {
+		return
+	}
+	if err := hooks.Run("poststop", c.st.Hooks.Poststop, c.hookState(state.Stopped, 0)); err != nil {
+		warn("%v", err)
+	}
+}

@@ -1,0 +1,119 @@
+package initproc
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+
+	"golang.org/x/sys/unix"
+)
+
+// init holds everything one container's init needs while it runs its steps.
+type initState struct {
+	cfg   *Config
+	ch    *Channel
+	pipe  *os.File
+	fifo  int             // fd of the exec fifo (an O_PATH fd from the parent)
+	newNS map[string]bool // namespaces created for the container, by spec type
+}
+
+// step is one named stage of init, run in the fixed order of steps below.
+type step struct {
+	name string
+	fn   func(*initState) error
+}
+
+// steps is the documented order of init. Namespace work comes first, the
+// root filesystem next, then everything that needs the final root (console,
+// hostname, sysctl, masks), and the credential changes last, because after
+// them init may lack the privileges the earlier steps need.
+var steps = []step{
+	{"late namespaces", (*initState).lateNamespaces},
+	{"loopback", (*initState).loopbackUp},
+	{"rootfs", (*initState).setupRootfs},
+	{"console", (*initState).setupConsole},
+	{"hostname", (*initState).setHostname},
+	{"sysctl", (*initState).writeSysctls},
+	{"finalize rootfs", (*initState).finalizeRootfs},
+	{"rlimits", (*initState).setRlimits},
+	{"oom score", (*initState).setOOMScore},
+	{"keyring", (*initState).joinKeyring},
+	{"credentials", (*initState).setCredentials},
+	{"process attributes", (*initState).setProcessAttrs},
+	{"close fds", (*initState).closeFds},
+}
+
+func init() {
+	// Namespaces entered by unshare/setns and credentials changed by raw
+	// syscalls belong to one thread; exec from the same thread carries them.
+	if len(os.Args) > 1 && os.Args[1] == "init" {
+		runtime.LockOSThread()
+	}
+}
+
+// Main is "hull init". It never returns: it execs the user's process or
+// exits 1 after reporting the failure to the parent.
+func Main() {
+	fd, err := strconv.Atoi(os.Getenv(EnvInitPipe))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "hull init: not started by hull create")
+		os.Exit(1)
+	}
+	os.Unsetenv(EnvInitPipe)
+	pipe := os.NewFile(uintptr(fd), "init-pipe")
+	s := &initState{pipe: pipe, ch: NewChannel(pipe)}
+	if err := s.run(); err != nil {
+		_ = s.ch.Send(Message{Type: MsgError, Msg: err.Error()})
+		fmt.Fprintln(os.Stderr, "hull init:", err)
+		os.Exit(1)
+	}
+	// run only returns on failure; exec replaced us otherwise.
+	os.Exit(1)
+}
+
+func (s *initState) run() error {
+	var cfg Config
+	if err := s.ch.Recv(&cfg); err != nil {
+		return fmt.Errorf("read config: %w", err)
+	}
+	s.cfg = &cfg
+	s.fifo = cfg.FifoFd
+	s.newNS = newNamespaces(&cfg)
+	if cfg.Spec.Process == nil {
+		return fmt.Errorf("config.json: process is required")
+	}
+	for _, st := range steps {
+		if err := st.fn(s); err != nil {
+			return fmt.Errorf("%s: %w", st.name, err)
+		}
+	}
+	if err := s.ch.Send(Message{Type: MsgReady}); err != nil {
+		return err
+	}
+	s.pipe.Close()
+	return s.waitStartAndExec()
+}
+
+// waitStartAndExec blocks until `hull start` opens the exec fifo, runs the
+// startContainer hooks and execs the user's process. The fifo's write end
+// stays open (close-on-exec) until the exec, so start reads until EOF and
+// learns that the process runs before it runs the poststart hooks; a
+// failure here is written into the fifo for start to report.
+func (s *initState) waitStartAndExec() error {
+	path := "/proc/self/fd/" + strconv.Itoa(s.fifo)
+	fd, err := unix.Open(path, unix.O_WRONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open exec fifo: %w", err)
+	}
+	if _, err := unix.Write(fd, []byte{'0'}); err != nil {
+		return fmt.Errorf("write exec fifo: %w", err)
+	}
+	unix.Close(s.fifo)
+	err = s.runStartContainerHooks()
+	if err == nil {
+		err = s.execProcess()
+	}
+	_, _ = unix.Write(fd, []byte(err.Error()))
+	return err
+}

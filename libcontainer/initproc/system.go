@@ -1,0 +1,104 @@
+package initproc
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+func (s *initState) setHostname() error {
+	sp := s.cfg.Spec
+	if sp.Hostname != "" {
+		if err := unix.Sethostname([]byte(sp.Hostname)); err != nil {
+			return fmt.Errorf("hostname %q: %w", sp.Hostname, err)
+		}
+	}
+	if sp.Domainname != "" {
+		if err := unix.Setdomainname([]byte(sp.Domainname)); err != nil {
+			return fmt.Errorf("domainname %q: %w", sp.Domainname, err)
+		}
+	}
+	return nil
+}
+
+// writeSysctls writes linux.sysctl through the container's own /proc,
+// refusing to write unless /proc/sys really is procfs (a container-made
+// directory there must not receive our writes).
+func (s *initState) writeSysctls() error {
+	if s.cfg.Spec.Linux == nil || len(s.cfg.Spec.Linux.Sysctl) == 0 {
+		return nil
+	}
+	var st unix.Statfs_t
+	if err := unix.Statfs("/proc/sys", &st); err != nil || st.Type != unix.PROC_SUPER_MAGIC {
+		return fmt.Errorf("linux.sysctl: /proc/sys is not procfs")
+	}
+	for key, val := range s.cfg.Spec.Linux.Sysctl {
+		p := "/proc/sys/" + strings.ReplaceAll(key, ".", "/")
+		if err := os.WriteFile(p, []byte(val), 0); err != nil {
+			return fmt.Errorf("linux.sysctl %s=%s: %w", key, val, err)
+		}
+	}
+	return nil
+}
+
+var rlimitNames = map[string]int{
+	"RLIMIT_CPU": 0, "RLIMIT_FSIZE": 1, "RLIMIT_DATA": 2, "RLIMIT_STACK": 3,
+	"RLIMIT_CORE": 4, "RLIMIT_RSS": 5, "RLIMIT_NPROC": 6, "RLIMIT_NOFILE": 7,
+	"RLIMIT_MEMLOCK": 8, "RLIMIT_AS": 9, "RLIMIT_LOCKS": 10, "RLIMIT_SIGPENDING": 11,
+	"RLIMIT_MSGQUEUE": 12, "RLIMIT_NICE": 13, "RLIMIT_RTPRIO": 14, "RLIMIT_RTTIME": 15,
+}
+
+// setRlimits uses syscall.Setrlimit rather than a raw prlimit: the Go
+// runtime restores its saved RLIMIT_NOFILE at exec unless told through it.
+func (s *initState) setRlimits() error {
+	for _, rl := range s.cfg.Spec.Process.Rlimits {
+		res, ok := rlimitNames[rl.Type]
+		if !ok {
+			return fmt.Errorf("process.rlimits: unknown type %q", rl.Type)
+		}
+		lim := syscall.Rlimit{Cur: rl.Soft, Max: rl.Hard}
+		if err := syscall.Setrlimit(res, &lim); err != nil {
+			return fmt.Errorf("process.rlimits %s soft=%d hard=%d: %w", rl.Type, rl.Soft, rl.Hard, err)
+		}
+	}
+	return nil
+}
+
+func (s *initState) setOOMScore() error {
+	adj := s.cfg.Spec.Process.OOMScoreAdj
+	if adj == nil {
+		return nil
+	}
+	if err := os.WriteFile("/proc/self/oom_score_adj", []byte(strconv.Itoa(*adj)), 0); err != nil {
+		return fmt.Errorf("process.oomScoreAdj %d: %w", *adj, err)
+	}
+	return nil
+}
+
+// joinKeyring gives the container its own session keyring so it cannot see
+// the host's keys; kernels or user namespaces without keyrings are fine.
+func (s *initState) joinKeyring() error {
+	if s.cfg.NoNewKeyring {
+		return nil
+	}
+	_, err := unix.KeyctlJoinSessionKeyring("_ses." + s.cfg.ID)
+	if err != nil && !errors.Is(err, unix.ENOSYS) && !errors.Is(err, unix.EACCES) && !errors.Is(err, unix.EDQUOT) {
+		return fmt.Errorf("join session keyring: %w", err)
+	}
+	return nil
+}
+
+// closeFds marks every fd above the preserved ones close-on-exec, so nothing
+// hull or its caller opened leaks into the container (CVE-2024-21626 class).
+func (s *initState) closeFds() error {
+	first := uint(3 + s.cfg.PreserveFds)
+	if err := unix.CloseRange(first, ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err != nil {
+		return fmt.Errorf("close_range: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,242 @@
+package libcontainer
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+
+	"github.com/hull-project/hull/libcontainer/initproc"
+	"github.com/hull-project/hull/libcontainer/state"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// initPipe is the parent's view of a started init.
+type initPipe struct {
+	parent       *os.File
+	cfg          *initproc.Config
+	bornInCgroup bool
+}
+
+// cloneFlags maps the namespaces created at clone time. cgroup and time
+// namespaces are created by init itself (see initproc.lateNamespaces).
+var cloneFlags = map[specs.LinuxNamespaceType]uintptr{
+	specs.PIDNamespace:     unix.CLONE_NEWPID,
+	specs.NetworkNamespace: unix.CLONE_NEWNET,
+	specs.MountNamespace:   unix.CLONE_NEWNS,
+	specs.IPCNamespace:     unix.CLONE_NEWIPC,
+	specs.UTSNamespace:     unix.CLONE_NEWUTS,
+	specs.UserNamespace:    unix.CLONE_NEWUSER,
+}
+
+// goJoinable are the namespaces a thread of a Go process may setns into.
+var goJoinable = map[specs.LinuxNamespaceType]bool{
+	specs.NetworkNamespace: true, specs.IPCNamespace: true,
+	specs.UTSNamespace: true, specs.CgroupNamespace: true,
+}
+
+// startInit re-execs hull as the container's init with its namespaces,
+// from a read-only bind of the hull binary, and returns the pipe to it.
+func (cr *creation) startInit() (*initPipe, error) {
+	sp := cr.spec
+	attr, setns, err := sysProcAttr(sp)
+	if err != nil {
+		return nil, err
+	}
+	fifo, err := cr.makeFifo()
+	if err != nil {
+		return nil, err
+	}
+	defer fifo.Close()
+	exe, err := cr.protectedExe()
+	if err != nil {
+		return nil, err
+	}
+	defer exe.Close()
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("init socketpair: %w", err)
+	}
+	parent, child := os.NewFile(uintptr(fds[0]), "init-parent"), os.NewFile(uintptr(fds[1]), "init-child")
+	defer child.Close()
+	extra := preservedFiles(cr.opts.PreserveFds)
+	pipeFd := 3 + len(extra)
+	extra = append(extra, child, fifo)
+	consoleFd := -1
+	if cr.opts.ConsoleSocket != "" {
+		conn, err := dialConsole(cr.opts.ConsoleSocket)
+		if err != nil {
+			parent.Close()
+			return nil, err
+		}
+		defer conn.Close()
+		consoleFd = 3 + len(extra)
+		extra = append(extra, conn)
+	}
+	cr.cmd = &exec.Cmd{
+		Path:        "/proc/self/fd/" + strconv.Itoa(int(exe.Fd())),
+		Args:        []string{"hull", "init"},
+		Env:         []string{initproc.EnvInitPipe + "=" + strconv.Itoa(pipeFd)},
+		Stdin:       orFile(cr.opts.Stdin, os.Stdin),
+		Stdout:      orFile(cr.opts.Stdout, os.Stdout),
+		Stderr:      orFile(cr.opts.Stderr, os.Stderr),
+		ExtraFiles:  extra,
+		SysProcAttr: attr,
+	}
+	if err := cr.cmd.Start(); err != nil {
+		parent.Close()
+		cr.cmd = nil
+		return nil, fmt.Errorf("start container init: %w", err)
+	}
+	cfg := &initproc.Config{
+		ID: cr.opts.ID, Bundle: cr.opts.Bundle, Spec: sp, Rootfs: cr.c.st.Rootfs,
+		NoPivot: cr.opts.NoPivot, NoNewKeyring: cr.opts.NoNewKeyring,
+		CgroupPaths: cr.c.st.CgroupPaths, InUserNS: hasNamespace(sp, specs.UserNamespace),
+		HookSync: sp.Hooks != nil && (len(sp.Hooks.Prestart) > 0 || len(sp.Hooks.CreateRuntime) > 0), //nolint:staticcheck
+		FifoFd:   pipeFd + 1, ConsoleFd: consoleFd, PreserveFds: cr.opts.PreserveFds,
+		SetnsInInit: setns,
+	}
+	return &initPipe{parent: parent, cfg: cfg}, nil
+}
+
+// sysProcAttr turns the spec's namespaces into clone flags and id maps.
+// Namespaces joined by path are joined by init when a Go thread can;
+// the others need the nsenter constructor.
+func sysProcAttr(sp *specs.Spec) (*syscall.SysProcAttr, []specs.LinuxNamespace, error) {
+	attr := &syscall.SysProcAttr{}
+	var setns []specs.LinuxNamespace
+	if sp.Linux == nil {
+		return attr, nil, nil
+	}
+	newUser := false
+	for _, ns := range sp.Linux.Namespaces {
+		if ns.Path == "" {
+			attr.Cloneflags |= cloneFlags[ns.Type]
+			newUser = newUser || ns.Type == specs.UserNamespace
+			continue
+		}
+		if !goJoinable[ns.Type] {
+			return nil, nil, fmt.Errorf("linux.namespaces: joining a %s namespace by path is not supported yet", ns.Type)
+		}
+		setns = append(setns, ns)
+	}
+	if newUser && len(setns) > 0 {
+		return nil, nil, fmt.Errorf("linux.namespaces: joining namespaces by path together with a new user namespace is not supported yet")
+	}
+	if newUser {
+		attr.UidMappings = idMaps(sp.Linux.UIDMappings)
+		attr.GidMappings = idMaps(sp.Linux.GIDMappings)
+		attr.GidMappingsEnableSetgroups = true
+		// Become root of the new user namespace before exec, so init has
+		// the namespace's full capabilities (host root is unmapped there).
+		attr.Credential = &syscall.Credential{Uid: 0, Gid: 0}
+	}
+	return attr, setns, nil
+}
+
+func idMaps(in []specs.LinuxIDMapping) []syscall.SysProcIDMap {
+	out := make([]syscall.SysProcIDMap, len(in))
+	for i, m := range in {
+		out[i] = syscall.SysProcIDMap{ContainerID: int(m.ContainerID), HostID: int(m.HostID), Size: int(m.Size)}
+	}
+	return out
+}
+
+func hasNamespace(s *specs.Spec, typ specs.LinuxNamespaceType) bool {
+	if s.Linux == nil {
+		return false
+	}
+	for _, ns := range s.Linux.Namespaces {
+		if ns.Type == typ {
+			return true
+		}
+	}
+	return false
+}
+
+// makeFifo creates the exec fifo and opens it O_PATH for init, which
+// reopens it for writing through /proc/self/fd after pivot_root.
+func (cr *creation) makeFifo() (*os.File, error) {
+	path := state.FifoPath(cr.root, cr.opts.ID)
+	if err := unix.Mkfifo(path, 0o622); err != nil {
+		return nil, fmt.Errorf("exec fifo %s: %w", path, err)
+	}
+	// The umask took the world-write bit: init may run as any uid when it
+	// reopens the fifo.
+	if err := unix.Chmod(path, 0o622); err != nil {
+		return nil, fmt.Errorf("exec fifo %s: %w", path, err)
+	}
+	fd, err := unix.Open(path, unix.O_PATH|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("exec fifo %s: %w", path, err)
+	}
+	return os.NewFile(uintptr(fd), path), nil
+}
+
+// protectedExe bind-mounts the hull binary read-only in the state dir and
+// returns an fd of it: init runs from it, so a container that reaches
+// /proc/<init>/exe cannot overwrite hull (CVE-2019-5736). Init is exec'd
+// through /proc/self/fd/N, which needs no search permission on the state
+// dir's parents (init may already be an unprivileged uid of a user
+// namespace). The bind is unmounted from the host once init has exec'd.
+func (cr *creation) protectedExe() (*os.File, error) {
+	path, err := cr.bindExe()
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("protect hull binary: %w", err)
+	}
+	_ = unix.Unmount(path, unix.MNT_DETACH)
+	os.Remove(path)
+	return f, nil
+}
+
+func (cr *creation) bindExe() (string, error) {
+	path := filepath.Join(state.Dir(cr.root, cr.opts.ID), "hull.exe")
+	if err := os.WriteFile(path, nil, 0o500); err != nil {
+		return "", fmt.Errorf("protect hull binary: %w", err)
+	}
+	if err := unix.Mount("/proc/self/exe", path, "", unix.MS_BIND, ""); err != nil {
+		return "", fmt.Errorf("protect hull binary: bind: %w", err)
+	}
+	cr.cleanup = append(cr.cleanup, func() { _ = unix.Unmount(path, unix.MNT_DETACH) })
+	flags := uintptr(unix.MS_BIND | unix.MS_REMOUNT | unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV)
+	if err := unix.Mount("", path, "", flags, ""); err != nil {
+		return "", fmt.Errorf("protect hull binary: remount read-only: %w", err)
+	}
+	return path, nil
+}
+
+func preservedFiles(n int) []*os.File {
+	files := make([]*os.File, n)
+	for i := range files {
+		files[i] = os.NewFile(uintptr(3+i), "preserved-fd-"+strconv.Itoa(3+i))
+	}
+	return files
+}
+
+func dialConsole(path string) (*os.File, error) {
+	conn, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: path, Net: "unix"})
+	if err != nil {
+		return nil, fmt.Errorf("--console-socket %s: %w", path, err)
+	}
+	defer conn.Close()
+	f, err := conn.File()
+	if err != nil {
+		return nil, fmt.Errorf("--console-socket %s: %w", path, err)
+	}
+	return f, nil
+}
+
+func orFile(f, def *os.File) *os.File {
+	if f != nil {
+		return f
+	}
+	return def
+}

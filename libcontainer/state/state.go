@@ -1,0 +1,112 @@
+// Package state keeps a container's on-disk record under the runtime root:
+// one directory per container holding state.json, the exec fifo and a lock
+// file. Every hull command works from this record alone, so any hull process
+// can act on a container created by another.
+package state
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+const (
+	stateFile = "state.json"
+	fifoFile  = "exec.fifo"
+	lockFile  = "lock"
+)
+
+// ErrNotExist is returned when no container with the given id exists.
+var ErrNotExist = errors.New("container does not exist")
+
+// State is what hull remembers about a container between commands.
+type State struct {
+	ID     string `json:"id"`
+	Bundle string `json:"bundle"`
+	Rootfs string `json:"rootfs"`
+	// InitPid and InitStartTime identify the init process; the start time
+	// (field 22 of /proc/PID/stat) guards against a recycled pid.
+	InitPid       int                   `json:"init_pid"`
+	InitStartTime uint64                `json:"init_start_time"`
+	Created       time.Time             `json:"created"`
+	Owner         string                `json:"owner"`
+	CgroupPaths   map[string]string     `json:"cgroup_paths,omitempty"`
+	Annotations   map[string]string     `json:"annotations,omitempty"`
+	Hooks         *specs.Hooks          `json:"hooks,omitempty"`
+	Rootless      bool                  `json:"rootless,omitempty"`
+	Resources     *specs.LinuxResources `json:"resources,omitempty"`
+	// SharedPidNS is true when the container has no pid namespace of its
+	// own: killing init then does not kill the rest, so delete must signal
+	// every process in the cgroup.
+	SharedPidNS bool `json:"shared_pid_ns,omitempty"`
+}
+
+// Dir is the state directory of container id under root.
+func Dir(root, id string) string { return filepath.Join(root, id) }
+
+// FifoPath is the exec fifo that `start` opens to let init exec.
+func FifoPath(root, id string) string { return filepath.Join(root, id, fifoFile) }
+
+// Save writes st atomically: a reader sees either the old or the new state.
+func Save(root string, st *State) error {
+	data, err := json.Marshal(st)
+	if err != nil {
+		return fmt.Errorf("encode state: %w", err)
+	}
+	dir := Dir(root, st.ID)
+	tmp, err := os.CreateTemp(dir, ".state-*.json")
+	if err != nil {
+		return fmt.Errorf("write state: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write state %s: %w", tmp.Name(), err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write state %s: %w", tmp.Name(), err)
+	}
+	if err := os.Rename(tmp.Name(), filepath.Join(dir, stateFile)); err != nil {
+		return fmt.Errorf("write state: %w", err)
+	}
+	return nil
+}
+
+// Load reads the state of container id.
+func Load(root, id string) (*State, error) {
+	data, err := os.ReadFile(filepath.Join(Dir(root, id), stateFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("container %s: %w", id, ErrNotExist)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read state of %s: %w", id, err)
+	}
+	var st State
+	if err := json.Unmarshal(data, &st); err != nil {
+		return nil, fmt.Errorf("state of %s is corrupt: %w", id, err)
+	}
+	return &st, nil
+}
+
+// List returns the ids of every container with a state file under root.
+func List(root string) ([]string, error) {
+	entries, err := os.ReadDir(root)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", root, err)
+	}
+	var ids []string
+	for _, e := range entries {
+		if _, err := os.Stat(filepath.Join(root, e.Name(), stateFile)); err == nil {
+			ids = append(ids, e.Name())
+		}
+	}
+	return ids, nil
+}

@@ -1,0 +1,34 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"time"
+)
+
+// fatal reports err the way runc does (stderr, and the --log file in the
+// chosen format, which containerd parses as JSON) and exits 1.
+func fatal(g *globalOpts, err error) {
+	msg := err.Error()
+	fmt.Fprintln(os.Stderr, "hull:", msg)
+	if g != nil && g.log != "" {
+		writeLog(g, "error", msg)
+	}
+	os.Exit(1)
+}
+
+func writeLog(g *globalOpts, level, msg string) {
+	f, err := os.OpenFile(g.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND|os.O_SYNC, 0o644)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	now := time.Now().Format(time.RFC3339Nano)
+	if g.logFormat == "json" {
+		line, _ := json.Marshal(map[string]string{"level": level, "msg": msg, "time": now})
+		f.Write(append(line, '\n'))
+		return
+	}
+	fmt.Fprintf(f, "time=%q level=%s msg=%q\n", now, level, msg)
+}
