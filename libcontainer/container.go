@@ -43,17 +43,10 @@ func (c *Container) Status() state.Status {
 	return c.st.CurrentStatus(c.root, c.frozen)
 }
 
+// frozen reads the freezer state straight from the saved cgroup paths: the
+// managers expose Freeze/Thaw but no state query.
 func (c *Container) frozen() bool {
-	m, err := c.cgroup()
-	if err != nil {
-		return false
-	}
-	f, ok := m.(interface{ IsFrozen() (bool, error) })
-	if !ok {
-		return false
-	}
-	frozen, err := f.IsFrozen()
-	return err == nil && frozen
+	return cgroupFrozen(c.st.CgroupPaths)
 }
 
 func (c *Container) cgroup() (cgroups.Manager, error) {

@@ -42,6 +42,7 @@ type creation struct {
 	lock    *state.Lock
 	cg      cgroups.Manager
 	cmd     *exec.Cmd
+	pid     int // init's host pid (not cmd's when nsenter forked)
 	cleanup []func()
 }
 
@@ -66,7 +67,11 @@ func Create(root string, opts CreateOpts) (*Container, *os.Process, error) {
 		return nil, nil, err
 	}
 	cr.lock.Release()
-	return cr.c, cr.cmd.Process, nil
+	if cr.pid == cr.cmd.Process.Pid {
+		return cr.c, cr.cmd.Process, nil
+	}
+	proc, err := os.FindProcess(cr.pid)
+	return cr.c, proc, err
 }
 
 func (cr *creation) run() error {
@@ -145,7 +150,7 @@ func (cr *creation) makeCgroup() error {
 // init its config and serves its requests until it is ready.
 func (cr *creation) handshake(p *initPipe) error {
 	defer p.parent.Close()
-	pid := cr.cmd.Process.Pid
+	pid := cr.pid
 	if !p.bornInCgroup {
 		if err := cr.cg.Apply(pid); err != nil {
 			return fmt.Errorf("add init %d to cgroup: %w", pid, err)
@@ -227,6 +232,9 @@ func (cr *creation) writePidFile() error {
 
 // undo removes everything a failed create made, newest first.
 func (cr *creation) undo() {
+	if cr.pid > 0 && cr.pid != cr.cmd.Process.Pid {
+		_ = unix.Kill(cr.pid, unix.SIGKILL)
+	}
 	if cr.cmd != nil && cr.cmd.Process != nil {
 		_ = cr.cmd.Process.Signal(unix.SIGKILL)
 		_, _ = cr.cmd.Process.Wait()

@@ -43,8 +43,17 @@ var goJoinable = map[specs.LinuxNamespaceType]bool{
 // from a read-only bind of the hull binary, and returns the pipe to it.
 func (cr *creation) startInit() (*initPipe, error) {
 	sp := cr.spec
-	attr, setns, err := sysProcAttr(sp)
-	if err != nil {
+	var attr *syscall.SysProcAttr
+	var setns []specs.LinuxNamespace
+	var plan *nsenterPlan
+	var err error
+	if needsNsenter(sp) {
+		attr = &syscall.SysProcAttr{}
+		if plan, err = newNsenterPlan(sp); err != nil {
+			return nil, err
+		}
+		defer plan.close()
+	} else if attr, setns, err = sysProcAttr(sp); err != nil {
 		return nil, err
 	}
 	fifo, err := cr.makeFifo()
@@ -77,10 +86,15 @@ func (cr *creation) startInit() (*initPipe, error) {
 		consoleFd = 3 + len(extra)
 		extra = append(extra, conn)
 	}
+	env := []string{initproc.EnvInitPipe + "=" + strconv.Itoa(pipeFd)}
+	if plan != nil {
+		extra = plan.addFiles(extra)
+		env = append(env, plan.env...)
+	}
 	cr.cmd = &exec.Cmd{
 		Path:        "/proc/self/fd/" + strconv.Itoa(int(exe.Fd())),
 		Args:        []string{"hull", "init"},
-		Env:         []string{initproc.EnvInitPipe + "=" + strconv.Itoa(pipeFd)},
+		Env:         env,
 		Stdin:       orFile(cr.opts.Stdin, os.Stdin),
 		Stdout:      orFile(cr.opts.Stdout, os.Stdout),
 		Stderr:      orFile(cr.opts.Stderr, os.Stderr),
@@ -91,6 +105,18 @@ func (cr *creation) startInit() (*initPipe, error) {
 		parent.Close()
 		cr.cmd = nil
 		return nil, fmt.Errorf("start container init: %w", err)
+	}
+	cr.pid = cr.cmd.Process.Pid
+	if plan != nil {
+		if cr.pid, err = plan.afterStart(cr.cmd.Process.Pid); err != nil {
+			parent.Close()
+			return nil, err
+		}
+		if cr.pid != cr.cmd.Process.Pid {
+			// The constructor forked for a pid namespace: reap the
+			// intermediate; init is reparented to us (run is a subreaper).
+			_, _ = cr.cmd.Process.Wait()
+		}
 	}
 	cfg := &initproc.Config{
 		ID: cr.opts.ID, Bundle: cr.opts.Bundle, Spec: sp, Rootfs: cr.c.st.Rootfs,
@@ -119,13 +145,7 @@ func sysProcAttr(sp *specs.Spec) (*syscall.SysProcAttr, []specs.LinuxNamespace, 
 			newUser = newUser || ns.Type == specs.UserNamespace
 			continue
 		}
-		if !goJoinable[ns.Type] {
-			return nil, nil, fmt.Errorf("linux.namespaces: joining a %s namespace by path is not supported yet", ns.Type)
-		}
-		setns = append(setns, ns)
-	}
-	if newUser && len(setns) > 0 {
-		return nil, nil, fmt.Errorf("linux.namespaces: joining namespaces by path together with a new user namespace is not supported yet")
+		setns = append(setns, ns) // goJoinable: needsNsenter said so
 	}
 	if newUser {
 		attr.UidMappings = idMaps(sp.Linux.UIDMappings)

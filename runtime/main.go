@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/hull-project/hull/libcontainer/initproc"
+	// The C constructor that joins namespaces before the Go runtime starts.
+	_ "github.com/hull-project/hull/libcontainer/nsenter"
 	flag "github.com/spf13/pflag"
 )
 
@@ -45,6 +47,11 @@ var commands = map[string]command{
 	"list":     {"list [--format table|json] [--quiet]", cmdList},
 	"spec":     {"spec [--rootless] [--bundle dir]", cmdSpec},
 	"features": {"features", cmdFeatures},
+	"update":   {"update [flags] <container-id>", cmdUpdate},
+	"pause":    {"pause <container-id>", cmdPause},
+	"resume":   {"resume <container-id>", cmdResume},
+	"events":   {"events [--stats] [--interval 5s] <container-id>", cmdEvents},
+	"ps":       {"ps [--format table|json] <container-id> [ps args...]", cmdPs},
 }
 
 // exitError carries a process exit code (run's container status) out of a

@@ -55,9 +55,13 @@ func Reexec(args []string) (int, error) {
 	return 0, nil
 }
 
-// HideUnified detaches the cgroup2 mount in the current (private) mount
-// namespace. It refuses to run outside one made by Reexec, where it would
-// unmount the host's cgroup2 for everyone.
+// HideUnified covers the cgroup2 mount with a fresh tmpfs in the current
+// (private) mount namespace. A tmpfs rather than an unmount: crun still
+// creates directories below /sys/fs/cgroup/unified, and under a plain
+// unmount they would land in the host's /sys/fs/cgroup tmpfs, hidden there
+// for good; this tmpfs goes away with the namespace. It refuses to run
+// outside a namespace made by Reexec, where it would hide cgroup2 from
+// everyone.
 func HideUnified() error {
 	if !Inside() {
 		return errors.New("hide cgroup2: not inside a private mount namespace made by Reexec")
@@ -65,8 +69,8 @@ func HideUnified() error {
 	if !Needed() {
 		return nil
 	}
-	if err := unix.Unmount(UnifiedPath, unix.MNT_DETACH); err != nil {
-		return fmt.Errorf("unmount %s: %w", UnifiedPath, err)
+	if err := unix.Mount("tmpfs", UnifiedPath, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "mode=755"); err != nil {
+		return fmt.Errorf("cover %s with tmpfs: %w", UnifiedPath, err)
 	}
 	return nil
 }

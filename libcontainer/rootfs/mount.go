@@ -97,14 +97,27 @@ func (m *mounter) mountFS(dest, source, fstype string, opts mountOptions) error 
 	return m.afterMount(dest, target, opts)
 }
 
-// mountSysfs mounts sysfs, or in a user namespace without its own network
-// namespace (where the kernel refuses sysfs) binds the host's /sys, as runc does.
+// mountSysfs mounts sysfs, or in a user namespace that does not own its
+// network namespace (none of its own, or one joined by path: the kernel
+// refuses sysfs there) binds the host's /sys, as runc does.
 func (m *mounter) mountSysfs(dest string, opts mountOptions) error {
-	if !m.cfg.InUserNS || hasNamespace(m.cfg.Spec, specs.NetworkNamespace) {
+	if !m.cfg.InUserNS || hasNewNamespace(m.cfg.Spec, specs.NetworkNamespace) {
 		return m.mountFS(dest, "sysfs", "sysfs", opts)
 	}
 	opts.flags |= unix.MS_BIND | unix.MS_REC
 	return m.bind(dest, "/sys", opts)
+}
+
+func hasNewNamespace(s *specs.Spec, typ specs.LinuxNamespaceType) bool {
+	if s.Linux == nil {
+		return false
+	}
+	for _, ns := range s.Linux.Namespaces {
+		if ns.Type == typ && ns.Path == "" {
+			return true
+		}
+	}
+	return false
 }
 
 // bind bind-mounts a host path (opened once, then mounted by handle) onto

@@ -181,11 +181,26 @@ func assertNoLeftovers(t *testing.T, root, id string) {
 	if strings.Contains(string(mi), id) || strings.Contains(string(mi), root) {
 		t.Errorf("mounts of %s left behind", id)
 	}
-	matches, _ := filepath.Glob("/sys/fs/cgroup/*/" + id)
-	more, _ := filepath.Glob("/sys/fs/cgroup/*/*/" + id)
-	if len(matches)+len(more) > 0 {
-		t.Errorf("cgroups of %s left behind: %v", id, append(matches, more...))
+	if dirs := cgroupDirsNamed(id); len(dirs) > 0 {
+		t.Errorf("cgroups of %s left behind: %v", id, dirs)
 	}
+}
+
+// cgroupDirsNamed finds directories called name anywhere in the cgroup
+// hierarchies (a relative cgroupsPath lands under the caller's own cgroup).
+func cgroupDirsNamed(name string) []string {
+	var found []string
+	_ = filepath.WalkDir("/sys/fs/cgroup", func(path string, d os.DirEntry, err error) error {
+		if err != nil || !d.IsDir() {
+			return nil
+		}
+		if d.Name() == name {
+			found = append(found, path)
+			return filepath.SkipDir
+		}
+		return nil
+	})
+	return found
 }
 
 func must(t *testing.T, r result, what string) result {
