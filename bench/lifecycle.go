@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -25,6 +24,9 @@ type Runtime struct {
 	Path   string
 	Root   string // --root: a temp dir per runtime
 	Bundle string
+	// TimeTool, when set, is GNU time: each runtime command then runs under
+	// it so its own peak RSS can be read (see PeakRSS).
+	TimeTool string
 }
 
 // Sample is one measured lifecycle.
@@ -34,7 +36,11 @@ type Sample struct {
 	// the runtime commands, their helpers and the container itself (the
 	// benchmark is their child subreaper).
 	CPU time.Duration
-	// MaxRSS is the largest peak RSS of any of those processes, in KiB.
+	// MaxRSS is the largest peak RSS, in KiB, of the processes the runtime
+	// started itself (the container process and reaped helpers). Processes
+	// this benchmark starts report at least its own RSS (a vfork child's
+	// exec records the parent's memory as its peak), so their peak comes
+	// from a separate run under GNU time: PeakRSS.
 	MaxRSS int64
 }
 
@@ -61,6 +67,7 @@ func (rt Runtime) Lifecycle(id string) (s Sample, err error) {
 	defer func() {
 		if err != nil {
 			rt.forceDelete(id)
+			removeCgroups(id)
 		}
 		s.MaxRSS = max(s.MaxRSS, reapOrphans())
 		after, cerr := childrenCPU()
@@ -92,22 +99,36 @@ func (rt Runtime) Lifecycle(id string) (s Sample, err error) {
 const Timeout = 20 * time.Second
 
 // run runs one runtime command, timing it and keeping its peak RSS.
+//
+// Its stderr goes to a file, not a pipe: the container process inherits
+// create's stdio, and a pipe would keep Wait blocked until the container
+// exits (or forever, for a runtime whose container hangs).
 func (rt Runtime) run(s *Sample, args ...string) (time.Duration, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), Timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, rt.Path, append([]string{"--root", rt.Root}, args...)...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	stderr, err := os.CreateTemp(rt.Root, "stderr-")
+	if err != nil {
+		return 0, fmt.Errorf("%s %s: stderr file: %w", rt.Name, args[0], err)
+	}
+	defer os.Remove(stderr.Name())
+	defer stderr.Close()
+	argv := append([]string{rt.Path, "--root", rt.Root}, args...)
+	rssFile := filepath.Join(rt.Root, "rss")
+	if rt.TimeTool != "" {
+		argv = append([]string{rt.TimeTool, "-f", "%M", "-o", rssFile}, argv...)
+		defer os.Remove(rssFile)
+	}
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Stderr = stderr
 	start := time.Now()
-	err := cmd.Run()
+	err = cmd.Run()
 	took := time.Since(start)
-	if cmd.ProcessState != nil {
-		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-			s.MaxRSS = max(s.MaxRSS, ru.Maxrss)
-		}
+	if rt.TimeTool != "" {
+		s.MaxRSS = max(s.MaxRSS, readTimeRSS(rssFile))
 	}
 	if err != nil {
-		return took, fmt.Errorf("%s %s: %w: %s", rt.Name, args[0], err, strings.TrimSpace(stderr.String()))
+		msg, _ := os.ReadFile(stderr.Name())
+		return took, fmt.Errorf("%s %s: %w: %s", rt.Name, args[0], err, bytes.TrimSpace(msg))
 	}
 	return took, nil
 }
@@ -185,12 +206,23 @@ func (rt Runtime) forceDelete(id string) {
 	_ = exec.CommandContext(ctx, rt.Path, "--root", rt.Root, "delete", "--force", id).Run()
 }
 
+// removeCgroups removes the cgroups a failed lifecycle may leave: with no
+// cgroupsPath in the config, runtimes put a container in /<id> of every
+// hierarchy. rmdir only removes empty cgroups, so nothing alive is lost.
+func removeCgroups(id string) {
+	dirs, _ := filepath.Glob(filepath.Join("/sys/fs/cgroup", "*", id))
+	for _, d := range dirs {
+		_ = os.Remove(d)
+	}
+}
+
 // Cleanup force-deletes every container left in the runtime's state root.
 func (rt Runtime) Cleanup() {
 	entries, _ := os.ReadDir(rt.Root)
 	for _, e := range entries {
 		if e.IsDir() {
 			rt.forceDelete(e.Name())
+			removeCgroups(e.Name())
 		}
 	}
 	reapOrphans()
@@ -219,6 +251,38 @@ func childrenCPU() (time.Duration, error) {
 		return 0, fmt.Errorf("getrusage: %w", err)
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), nil
+}
+
+// readTimeRSS reads the "%M" (max RSS, KiB) that GNU time wrote last in
+// file; 0 when absent.
+func readTimeRSS(file string) int64 {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return 0
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	kib, err := strconv.ParseInt(strings.TrimSpace(lines[len(lines)-1]), 10, 64)
+	if err != nil {
+		return 0
+	}
+	return kib
+}
+
+// PeakRSS runs n lifecycles with every runtime command under GNU time
+// (timeTool), whose own small footprint is the only floor, and returns the
+// largest peak RSS in KiB of any process of the lifecycle. It is kept out of
+// the timed runs: time adds a process start to every command.
+func (rt Runtime) PeakRSS(timeTool string, n int, newID func() string) (int64, error) {
+	rt.TimeTool = timeTool
+	var peak int64
+	for i := 0; i < n; i++ {
+		s, err := rt.Lifecycle(newID())
+		if err != nil {
+			return 0, err
+		}
+		peak = max(peak, s.MaxRSS)
+	}
+	return peak, nil
 }
 
 func readPid(path string) (int, error) {

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -10,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/hull-project/hull/internal/testutil"
 )
@@ -45,9 +48,20 @@ func BenchmarkLifecycle(b *testing.B) {
 		}
 	}
 	b.StopTimer()
+	timeTool, err := exec.LookPath("/usr/bin/time")
+	if err != nil {
+		skip = append(skip, "peak RSS of runtime commands: GNU time missing (apt-get install -y time); only the container process is measured")
+	}
 	var sums []Summary
 	for k, rt := range rts {
 		sum := Summarize(rt.Name, samples[k])
+		if timeTool != "" {
+			peak, err := rt.PeakRSS(timeTool, 3, func() string { return testutil.UniqueID("rss") })
+			if err != nil {
+				b.Fatal(err)
+			}
+			sum.MaxRSSKiB = max(sum.MaxRSSKiB, peak)
+		}
 		sums = append(sums, sum)
 		b.ReportMetric(float64(sum.Wall)/float64(time.Millisecond), rt.Name+"-wall-ms")
 		b.ReportMetric(float64(sum.CPU)/float64(time.Millisecond), rt.Name+"-cpu-ms")
@@ -110,18 +124,26 @@ func setupRuntimes(b *testing.B) ([]Runtime, []string) {
 	return rts, skip
 }
 
-// makeBundle writes config.json and a rootfs symlink to the shared,
-// read-only rootfs (the config sets root.readonly).
+// makeBundle writes the fixed config with root.path pointing at the
+// shared rootfs, which the config keeps read-only (root.readonly).
 func makeBundle(bundle, rootfs, config string) error {
 	data, err := os.ReadFile(config)
 	if err != nil {
 		return fmt.Errorf("bundle config: %w", err)
 	}
-	if err := os.WriteFile(filepath.Join(bundle, "config.json"), data, 0o644); err != nil {
+	var spec specs.Spec
+	if err := json.Unmarshal(data, &spec); err != nil {
+		return fmt.Errorf("bundle config %s: %w", config, err)
+	}
+	if spec.Root == nil || !spec.Root.Readonly {
+		return fmt.Errorf("bundle config %s: root must be read-only, the rootfs is shared", config)
+	}
+	spec.Root.Path = rootfs
+	if data, err = json.Marshal(&spec); err != nil {
 		return fmt.Errorf("bundle config: %w", err)
 	}
-	if err := os.Symlink(rootfs, filepath.Join(bundle, "rootfs")); err != nil {
-		return fmt.Errorf("bundle rootfs: %w", err)
+	if err := os.WriteFile(filepath.Join(bundle, "config.json"), data, 0o644); err != nil {
+		return fmt.Errorf("bundle config: %w", err)
 	}
 	return nil
 }

@@ -13,7 +13,13 @@
 # Needs: qemu-system-x86 (apt), busybox-static, go. Exit status 0
 # only if every test passed; the guest's log is printed.
 set -eu
-KVER=${KVER:-6.1.0-50-amd64}
+# Default: the kernel Debian's linux-image-amd64 points at today (mirrors
+# drop older ABI versions), else the one this lane was first measured with.
+if [ -z "${KVER:-}" ]; then
+	KVER=$(apt-cache depends linux-image-amd64 2>/dev/null |
+		sed -n 's/.*Depends: linux-image-\(.*-amd64\)$/\1/p' | head -n 1)
+	KVER=${KVER:-6.1.0-50-amd64}
+fi
 WORK=${WORK:-/var/tmp/hull-cgroupv2}
 TESTFLAGS=${TESTFLAGS:-}
 PKGS=${PKGS:-./libcontainer/cgroups ./libcontainer/cgroups/fs2 ./libcontainer/cgroups/devices/devfilter}
