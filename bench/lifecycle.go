@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/hull-project/hull/conformance/cgroupv1ns"
 )
 
 // Runtime is one OCI runtime binary with its own state root and bundle.
@@ -70,7 +72,9 @@ func (rt Runtime) Lifecycle(id string) (s Sample, err error) {
 			removeCgroups(id)
 		}
 		s.MaxRSS = max(s.MaxRSS, reapOrphans())
-		after, cerr := childrenCPU()
+		cerr := cgroupv1ns.RemoveFromCover(id)
+		after, uerr := childrenCPU()
+		cerr = errors.Join(cerr, uerr)
 		s.CPU = after - before
 		err = errors.Join(err, cerr)
 	}()

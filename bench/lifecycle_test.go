@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 
 	"github.com/hull-project/hull/internal/testutil"
 )
@@ -161,8 +162,9 @@ func removeBuiltHull() {
 	}
 }
 
-// findRuntime locates a runtime: hull is $HULL or built from ../runtime
-// (once per process, into a temp dir), the others come from PATH.
+// findRuntime locates a runtime: hull is $HULL (a path, relative ones taken
+// from the module root, e.g. HULL=bin/hull) or built from ../runtime (once
+// per process, into a temp dir); the others come from PATH.
 func findRuntime(b *testing.B, name string) (string, error) {
 	if name != "hull" {
 		path, err := exec.LookPath(name)
@@ -172,7 +174,13 @@ func findRuntime(b *testing.B, name string) (string, error) {
 		return path, nil
 	}
 	if env := os.Getenv("HULL"); env != "" {
-		return env, nil
+		if !filepath.IsAbs(env) {
+			env = filepath.Join("..", env) // tests run in bench/
+		}
+		if _, err := os.Stat(env); err != nil {
+			return "", fmt.Errorf("$HULL: %w", err)
+		}
+		return filepath.Abs(env)
 	}
 	hullOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "hull-bench-bin-")
@@ -189,4 +197,59 @@ func findRuntime(b *testing.B, name string) (string, error) {
 		}
 	})
 	return hullPath, hullErr
+}
+
+// TestLifecycleLeavesNothing runs one measured lifecycle with each installed
+// peer runtime and checks the sample is complete and nothing stays behind:
+// no container state, no cgroup, no child process.
+func TestLifecycleLeavesNothing(t *testing.T) {
+	testutil.RequireRoot(t)
+	rootfs := t.TempDir()
+	testutil.BusyboxRootfs(t, rootfs)
+	config, err := filepath.Abs(filepath.Join("testdata", "config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"runc", "crun"} {
+		t.Run(name, func(t *testing.T) {
+			path, err := exec.LookPath(name)
+			if err != nil {
+				t.Skipf("%s not installed", name)
+			}
+			rt := Runtime{Name: name, Path: path, Root: t.TempDir(), Bundle: t.TempDir()}
+			t.Cleanup(rt.Cleanup)
+			if err := makeBundle(rt.Bundle, rootfs, config); err != nil {
+				t.Fatal(err)
+			}
+			id := testutil.UniqueID("benchtest")
+			s, err := rt.Lifecycle(id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Create <= 0 || s.Start <= 0 || s.Delete <= 0 || s.CPU <= 0 {
+				t.Errorf("incomplete sample: %+v", s)
+			}
+			if entries, _ := os.ReadDir(rt.Root); len(entries) != 0 {
+				t.Errorf("state root not empty after delete: %v", entries)
+			}
+			if left, _ := filepath.Glob(filepath.Join("/sys/fs/cgroup", "*", id)); len(left) != 0 {
+				t.Errorf("cgroups left after delete: %v", left)
+			}
+			if pid, _ := unix.Wait4(-1, nil, unix.WNOHANG, nil); pid > 0 {
+				t.Errorf("an unreaped child (pid %d) was left", pid)
+			}
+		})
+	}
+}
+
+func TestMakeBundleRejectsWritableRoot(t *testing.T) {
+	dir := t.TempDir()
+	config := filepath.Join(dir, "config.json")
+	if err := os.WriteFile(config, []byte(`{"ociVersion":"1.0.2","root":{"path":"rootfs"}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := makeBundle(t.TempDir(), "/rootfs", config)
+	if err == nil || !strings.Contains(err.Error(), "read-only") {
+		t.Fatalf("err = %v, want a read-only root error", err)
+	}
 }

@@ -19,23 +19,27 @@ var nsenterNames = map[specs.LinuxNamespaceType]string{
 	specs.CgroupNamespace: "cgroup", specs.TimeNamespace: "time",
 }
 
-// needsNsenter tells whether the namespaces joined by path need the C
-// constructor: user, mount and pid namespaces cannot be joined by a thread
-// of a Go program, and joining anything from inside a new user namespace
-// would lack the privileges over the target, so then nsenter joins first
-// and creates the new namespaces after.
+// needsNsenter tells whether init needs the C constructor: user, mount and
+// pid namespaces cannot be joined by a thread of a Go program; joining
+// anything from inside a new user namespace would lack the privileges over
+// the target (so nsenter joins first and creates the new namespaces after);
+// and a new time namespace holds only the children of the process that
+// made it (exec enters it only on newer kernels), so nsenter forks.
 func needsNsenter(sp *specs.Spec) bool {
 	if sp.Linux == nil {
 		return false
 	}
 	paths, newUser := false, false
 	for _, ns := range sp.Linux.Namespaces {
-		if ns.Path != "" {
+		switch {
+		case ns.Path != "":
 			paths = true
 			if !goJoinable[ns.Type] {
 				return true
 			}
-		} else if ns.Type == specs.UserNamespace {
+		case ns.Type == specs.TimeNamespace:
+			return true
+		case ns.Type == specs.UserNamespace:
 			newUser = true
 		}
 	}
@@ -62,16 +66,19 @@ func newNsenterPlan(sp *specs.Spec) (*nsenterPlan, error) {
 		case ns.Type == specs.UserNamespace:
 			p.newUser = true
 			flags |= unix.CLONE_NEWUSER
+		case ns.Type == specs.TimeNamespace:
+			flags |= unix.CLONE_NEWTIME
+			p.env = append(p.env, nsenter.EnvTimensOffsets+"="+timeOffsets(sp.Linux.TimeOffsets))
 		default:
-			// cgroup and time namespaces stay with init (lateNamespaces).
+			// The cgroup namespace stays with init (lateNamespaces).
 			flags |= cloneFlags[ns.Type]
 		}
 	}
-	p.env = []string{
-		nsenter.EnvNSEnter + "=1",
-		nsenter.EnvNSPaths + "=" + strings.Join(paths, ","),
-		nsenter.EnvUnshare + "=" + strconv.FormatUint(uint64(flags), 10),
-	}
+	p.env = append(p.env,
+		nsenter.EnvNSEnter+"=1",
+		nsenter.EnvNSPaths+"="+strings.Join(paths, ","),
+		nsenter.EnvUnshare+"="+strconv.FormatUint(uint64(flags), 10),
+	)
 	var err error
 	if p.pidR, p.pidW, err = os.Pipe(); err != nil {
 		return nil, fmt.Errorf("nsenter pid pipe: %w", err)
@@ -148,4 +155,13 @@ func (p *nsenterPlan) close() {
 			f.Close()
 		}
 	}
+}
+
+// timeOffsets renders linux.timeOffsets as timens_offsets(5) lines.
+func timeOffsets(offsets map[string]specs.LinuxTimeOffset) string {
+	var b strings.Builder
+	for clock, off := range offsets {
+		fmt.Fprintf(&b, "%s %d %d\n", clock, off.Secs, off.Nanosecs)
+	}
+	return b.String()
 }

@@ -56,7 +56,7 @@ func changeSet(merged, r *specs.LinuxResources) *specs.LinuxResources {
 }
 
 // MergeResources returns a copy of old with every value set in upd laid
-// over it. Zero numbers and empty strings in upd count as unset; device
+// over it, except the obsolete memory.kernel, which is ignored. Zero numbers and empty strings in upd count as unset; device
 // rules are appended (the last matching rule wins); maps are merged key by
 // key; lists of per-device limits and hugepage limits replace the old ones.
 func MergeResources(old, upd *specs.LinuxResources) *specs.LinuxResources {
@@ -110,7 +110,6 @@ func mergeMemory(old, upd *specs.LinuxMemory) *specs.LinuxMemory {
 	setI64(&out.Limit, upd.Limit)
 	setI64(&out.Reservation, upd.Reservation)
 	setI64(&out.Swap, upd.Swap)
-	setI64(&out.Kernel, upd.Kernel)
 	setI64(&out.KernelTCP, upd.KernelTCP)
 	setPtr(&out.Swappiness, upd.Swappiness)
 	setPtr(&out.DisableOOMKiller, upd.DisableOOMKiller)

@@ -27,6 +27,7 @@ type updateOpts struct {
 	ints        map[string]*string // cpu-quota, cpu-rt-runtime
 	sizes       map[string]*string // memory flags, in bytes with units or -1
 	l3, memBw   string
+	kernel      *int64 // --kernel-memory, parsed only to be warned about
 }
 
 func updateFlags(fs *flag.FlagSet) *updateOpts {
@@ -72,11 +73,20 @@ func cmdUpdate(g *globalOpts, args []string) error {
 	if err != nil {
 		return err
 	}
-	if r.Memory != nil && (nonZero(r.Memory.Kernel) || nonZero(r.Memory.KernelTCP)) {
+	if nonZero(o.kernel) || (r.Memory != nil && (nonZero(kernelMemory(r.Memory)) || nonZero(r.Memory.KernelTCP))) {
+		// runc 1.1 ignores both too: kernel memory accounting is obsolete.
 		warnf(g, "kernel memory settings are ignored and will be removed")
-		r.Memory.Kernel, r.Memory.KernelTCP = nil, nil
+		if r.Memory != nil {
+			r.Memory.KernelTCP = nil
+		}
 	}
 	return libcontainer.Update(g.root, id, r)
+}
+
+// kernelMemory reads the deprecated field only to warn that it is ignored.
+func kernelMemory(m *specs.LinuxMemory) *int64 {
+	//lint:ignore SA1019 read to tell the user it is ignored, as runc does
+	return m.Kernel
 }
 
 func nonZero(p *int64) bool { return p != nil && *p != 0 }
@@ -107,6 +117,12 @@ func (o *updateOpts) toResources(stdin io.Reader) (*specs.LinuxResources, error)
 	if err := o.parseNumbers(r); err != nil {
 		return nil, err
 	}
+	if *r.Memory == (specs.LinuxMemory{}) {
+		r.Memory = nil
+	}
+	if *r.CPU == (specs.LinuxCPU{}) {
+		r.CPU = nil
+	}
 	return r, nil
 }
 
@@ -135,7 +151,7 @@ func (o *updateOpts) parseNumbers(r *specs.LinuxResources) error {
 	}
 	sizeDst := map[string]**int64{
 		"memory": &r.Memory.Limit, "memory-reservation": &r.Memory.Reservation, "memory-swap": &r.Memory.Swap,
-		"kernel-memory": &r.Memory.Kernel, "kernel-memory-tcp": &r.Memory.KernelTCP,
+		"kernel-memory": &o.kernel, "kernel-memory-tcp": &r.Memory.KernelTCP,
 	}
 	for name, val := range o.sizes {
 		if *val == "" {

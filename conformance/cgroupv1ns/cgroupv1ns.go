@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -71,6 +73,24 @@ func HideUnified() error {
 	}
 	if err := unix.Mount("tmpfs", UnifiedPath, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "mode=755"); err != nil {
 		return fmt.Errorf("cover %s with tmpfs: %w", UnifiedPath, err)
+	}
+	return nil
+}
+
+// RemoveFromCover removes name from the tmpfs that HideUnified put over the
+// cgroup2 mount. crun still writes a directory per container there (it is
+// no cgroup, so nothing else removes it). It does nothing outside the
+// namespace or when the path is not that tmpfs.
+func RemoveFromCover(name string) error {
+	var st unix.Statfs_t
+	if !Inside() || unix.Statfs(UnifiedPath, &st) != nil || st.Type != unix.TMPFS_MAGIC {
+		return nil
+	}
+	if name == "" || strings.ContainsRune(name, '/') || name == "." || name == ".." {
+		return fmt.Errorf("remove %q from %s: not a plain name", name, UnifiedPath)
+	}
+	if err := os.RemoveAll(filepath.Join(UnifiedPath, name)); err != nil {
+		return fmt.Errorf("remove %s from %s: %w", name, UnifiedPath, err)
 	}
 	return nil
 }

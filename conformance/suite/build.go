@@ -18,14 +18,23 @@ import (
 // is the one pinned in hull's go.mod.
 const ToolsModule = "github.com/opencontainers/runtime-tools"
 
-// Build compiles every validation program into binDir (one binary per
-// program, named after it) plus runtimetest, the checker the programs copy
-// into each container. moduleDir is hull's module root. It returns the
-// program names, sorted.
-func Build(ctx context.Context, moduleDir, binDir string) ([]string, error) {
-	pkgs, err := mainPackages(ctx, moduleDir)
+// Build compiles the validation programs whose name want accepts into
+// binDir (one binary per program, named after it) plus runtimetest, the
+// checker the programs copy into each container. moduleDir is hull's module
+// root. It returns the program names, sorted.
+func Build(ctx context.Context, moduleDir, binDir string, want func(name string) bool) ([]string, error) {
+	all, err := mainPackages(ctx, moduleDir)
 	if err != nil {
 		return nil, err
+	}
+	var pkgs []string
+	for _, p := range all {
+		if want(filepath.Base(p)) {
+			pkgs = append(pkgs, p)
+		}
+	}
+	if len(pkgs) == 0 {
+		return nil, fmt.Errorf("no validation program selected (of %d)", len(all))
 	}
 	// One go build for all programs shares the compile work; -o DIR/ names
 	// each binary after its package.

@@ -2,7 +2,6 @@ package initproc
 
 import (
 	"fmt"
-	"os"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -25,8 +24,8 @@ func newNamespaces(cfg *Config) map[string]bool {
 // lateNamespaces does the namespace work that cannot happen at clone time:
 // joining namespaces by path that a Go thread may join (net, ipc, uts,
 // cgroup), and creating the cgroup namespace (it must be rooted at the
-// cgroup the parent just moved us into) and the time namespace (its offsets
-// must be written before any process lives in it; exec moves us in).
+// cgroup the parent just moved us into). The time namespace is made by the
+// nsenter constructor, which must fork into it.
 func (s *initState) lateNamespaces() error {
 	for _, ns := range s.cfg.SetnsInInit {
 		if err := setnsPath(ns); err != nil {
@@ -36,14 +35,6 @@ func (s *initState) lateNamespaces() error {
 	if s.newNS[string(specs.CgroupNamespace)] {
 		if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
 			return fmt.Errorf("unshare cgroup namespace: %w", err)
-		}
-	}
-	if s.newNS[string(specs.TimeNamespace)] {
-		if err := unix.Unshare(unix.CLONE_NEWTIME); err != nil {
-			return fmt.Errorf("unshare time namespace: %w", err)
-		}
-		if err := writeTimeOffsets(s.cfg.Spec.Linux.TimeOffsets); err != nil {
-			return err
 		}
 	}
 	return nil
@@ -57,20 +48,6 @@ func setnsPath(ns specs.LinuxNamespace) error {
 	defer unix.Close(fd)
 	if err := unix.Setns(fd, 0); err != nil {
 		return fmt.Errorf("join %s namespace %s: %w", ns.Type, ns.Path, err)
-	}
-	return nil
-}
-
-func writeTimeOffsets(offsets map[string]specs.LinuxTimeOffset) error {
-	if len(offsets) == 0 {
-		return nil
-	}
-	var buf []byte
-	for clock, off := range offsets {
-		buf = fmt.Appendf(buf, "%s %d %d\n", clock, off.Secs, off.Nanosecs)
-	}
-	if err := os.WriteFile("/proc/self/timens_offsets", buf, 0); err != nil {
-		return fmt.Errorf("linux.timeOffsets: %w", err)
 	}
 	return nil
 }

@@ -22,7 +22,6 @@ type eventLine struct {
 	Data *struct {
 		Memory struct {
 			Usage memEntry `json:"usage"`
-			Swap  memEntry `json:"swap"`
 		} `json:"memory"`
 		Pids struct {
 			Current uint64 `json:"current"`
@@ -32,8 +31,8 @@ type eventLine struct {
 }
 
 type memEntry struct {
-	Limit   uint64 `json:"limit"`
-	Failcnt uint64 `json:"failcnt"`
+	Limit uint64 `json:"limit"`
+	Max   uint64 `json:"max"`
 }
 
 func parseEvents(t *testing.T, out string) []eventLine {
@@ -121,7 +120,7 @@ func (p *eventsProc) wait(t *testing.T) int {
 }
 
 func TestEventsReportsOOMKill(t *testing.T) {
-	e := newCgEnv(t)
+	e := newEnv(t)
 	const limit = 32 << 20
 	l := e.startScript(`while [ ! -e /go ]; do sleep 0.01; done
 dd if=/dev/zero of=/dev/null bs=64M count=1 2>/dev/null; echo "dd=$?" >/dev/shm/dd
@@ -144,9 +143,10 @@ exec sleep 1000`, func(s *specs.Spec) {
 	// The stats show the limit being hit, and the container survives (only
 	// dd was killed): events goes on until it stops, then ends by itself.
 	once := parseEvents(t, must(t, e.hull("events", "--stats", l.id), "events --stats").stdout)
-	// With memsw as low as the limit, v1 charges (and fails) memsw first.
-	if len(once) != 1 || once[0].Data == nil || once[0].Data.Memory.Usage.Failcnt+once[0].Data.Memory.Swap.Failcnt == 0 {
-		t.Errorf("stats after the OOM kill do not show the limit hit: %+v", once)
+	// The peak is the limit (failcnt would say more, but this kernel no
+	// longer counts v1 failures).
+	if len(once) != 1 || once[0].Data == nil || once[0].Data.Memory.Usage.Max < limit {
+		t.Errorf("stats after the OOM kill do not show usage reaching the limit: %+v", once)
 	}
 	must(t, e.hull("kill", l.id, "KILL"), "kill")
 	if code := ev.wait(t); code != 0 {
@@ -165,7 +165,7 @@ exec sleep 1000`, func(s *specs.Spec) {
 func itoa(v uint64) string { return strconv.FormatUint(v, 10) }
 
 func TestEventsStatsOnce(t *testing.T) {
-	e := newCgEnv(t)
+	e := newEnv(t)
 	l := e.startScript("exec sleep 1000", func(s *specs.Spec) {
 		s.Linux.Resources.Pids = &specs.LinuxPids{Limit: i64p(10)}
 		s.Linux.Resources.Memory = &specs.LinuxMemory{Limit: i64p(64 << 20)}

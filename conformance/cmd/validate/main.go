@@ -84,28 +84,23 @@ func run(o options) (int, error) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	work, err := os.MkdirTemp("", "hull-validate-")
-	if err == nil {
-		// Bundles live below it; user-namespaced containers must reach them.
-		err = os.Chmod(work, 0o755)
-	}
+	work, cleanup, err := workDir(o.keep)
 	if err != nil {
-		return 0, fmt.Errorf("work dir: %w", err)
+		return 0, err
 	}
-	if o.keep {
-		fmt.Fprintf(os.Stderr, "validate: keeping work dir %s\n", work)
-	} else {
-		defer func() {
-			if err := suite.RemoveTree(work); err != nil {
-				fmt.Fprintf(os.Stderr, "validate: %v\n", err)
-			}
-		}()
-	}
-	programs, binDir, rootfs, err := prepare(ctx, o, work)
+	defer cleanup()
+	programs, binDir, rootfs, err := prepare(ctx, o, work, filter)
 	if err != nil {
 		return 0, err
 	}
 	programs = selectPrograms(programs, filter)
+	// The suite uses fixed cgroup paths (/cgrouptest, testdir/...), so two
+	// runs at once would disturb each other.
+	unlock, err := suite.Lock(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer unlock()
 
 	runtimes := []string{o.runtime}
 	if o.compare != "" {
@@ -120,6 +115,28 @@ func run(o options) (int, error) {
 		runs = append(runs, r)
 	}
 	return summarize(runs, exp), nil
+}
+
+// workDir makes the run's work directory and returns its cleanup, which
+// keeps it when asked.
+func workDir(keep bool) (string, func(), error) {
+	work, err := os.MkdirTemp("", "hull-validate-")
+	if err == nil {
+		// Bundles live below it; user-namespaced containers must reach them.
+		err = os.Chmod(work, 0o755)
+	}
+	if err != nil {
+		return "", nil, fmt.Errorf("work dir: %w", err)
+	}
+	if keep {
+		fmt.Fprintf(os.Stderr, "validate: keeping work dir %s\n", work)
+		return work, func() {}, nil
+	}
+	return work, func() {
+		if err := suite.RemoveTree(work); err != nil {
+			fmt.Fprintf(os.Stderr, "validate: %v\n", err)
+		}
+	}, nil
 }
 
 // enterNamespace re-executes the runner in a private mount namespace
@@ -191,7 +208,7 @@ func notesFile(path string, kinds []string) (map[string]conformance.Note, error)
 
 // prepare builds the programs (or lists the prebuilt ones) and writes the
 // busybox rootfs tarball.
-func prepare(ctx context.Context, o options, work string) (programs []string, binDir, rootfs string, err error) {
+func prepare(ctx context.Context, o options, work string, filter *regexp.Regexp) (programs []string, binDir, rootfs string, err error) {
 	binDir = o.binDir
 	if binDir == "" {
 		binDir = filepath.Join(work, "bin")
@@ -204,7 +221,7 @@ func prepare(ctx context.Context, o options, work string) (programs []string, bi
 			return nil, "", "", err
 		}
 		fmt.Fprintf(os.Stderr, "validate: building validation programs into %s\n", binDir)
-		if programs, err = suite.Build(ctx, module, binDir); err != nil {
+		if programs, err = suite.Build(ctx, module, binDir, filter.MatchString); err != nil {
 			return nil, "", "", err
 		}
 	} else if programs, err = suite.Programs(binDir); err != nil {

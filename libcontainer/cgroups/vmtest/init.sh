@@ -3,6 +3,16 @@
 # test binary in /tests, and report through the second serial port (the
 # log) and the isa-debug-exit port (the verdict: 0 pass, 1 fail).
 export PATH=/bin
+# Containers pivot_root, which the kernel refuses on the initramfs root:
+# move everything to a tmpfs and make that the root first.
+if [ ! -e /.stage2 ]; then
+	mkdir -p /newroot
+	mount -t tmpfs -o size=600m tmpfs /newroot
+	cp -a /bin /tests /testflags /init /newroot/
+	mkdir -p /newroot/dev /newroot/proc /newroot/sys /newroot/tmp
+	: > /newroot/.stage2
+	exec switch_root /newroot /init
+fi
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
@@ -11,6 +21,8 @@ mount -t cgroup2 cgroup2 /sys/fs/cgroup
 exec >/dev/ttyS1 2>&1
 echo "kernel $(uname -r); cgroup2 controllers: $(cat /sys/fs/cgroup/cgroup.controllers)"
 TESTFLAGS=$(cat /testflags)
+# The runtime's integration tests use the hull binary copied in by run.sh.
+[ -x /bin/hull ] && export HULL_BINARY=/bin/hull
 status=0
 for t in /tests/*.test; do
 	echo "=== $t"
