@@ -1,6 +1,15 @@
 // Package bench times the container lifecycle (create, start, wait, delete
 // of a container running /bin/true) of hull against runc and crun, run
-// interleaved in one process so machine noise hits every runtime alike.
+// interleaved in one process so machine noise hits every runtime alike:
+//
+//	HULL=bin/hull go test -bench . -benchtime 30x -run '^$' ./bench/
+//
+// It prints median wall and CPU ms per lifecycle, per-phase medians, peak
+// RSS and ratios against crun. Without $HULL it builds ./runtime itself; a
+// runtime that is missing or whose first lifecycle fails is skipped with
+// the reason. The test binary re-executes itself in a private mount
+// namespace without the host's cgroup2 mount (crun 1.8 refuses hybrid
+// hosts), see conformance/cgroupv1ns.
 package bench
 
 import (

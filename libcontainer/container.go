@@ -40,7 +40,14 @@ func (c *Container) InitPid() int {
 
 // Status derives the container's status from the live system.
 func (c *Container) Status() state.Status {
-	return c.st.CurrentStatus(c.root, c.frozen)
+	st := c.st.CurrentStatus(c.root, c.frozen)
+	// A created container can be paused too (runc allows it); it must
+	// then read paused, so that start refuses instead of waiting on a
+	// frozen init forever.
+	if st == state.Created && c.frozen() {
+		return state.Paused
+	}
+	return st
 }
 
 // frozen reads the freezer state straight from the saved cgroup paths: the

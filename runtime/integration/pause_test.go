@@ -174,3 +174,55 @@ func TestPauseStoppedContainer(t *testing.T) {
 		t.Errorf("resume of a stopped container: exit %d, stderr %q", r.code, r.stderr)
 	}
 }
+
+func TestPauseCreatedContainer(t *testing.T) {
+	e := newEnv(t)
+	b := e.bundle(func(s *specs.Spec) { s.Process.Args = []string{"sleep", "1000"} })
+	id := e.id()
+	must(t, e.hull("create", "--bundle", b, id), "create")
+	must(t, e.hull("pause", id), "pause of a created container")
+	wantEq(t, "status after pause", e.state(id).Status, "paused")
+	// A frozen init cannot take the exec fifo: start must refuse, not hang.
+	start := hullCmd(e.root, "start", id)
+	var stderr strings.Builder
+	start.Stderr = &stderr
+	if err := start.Start(); err != nil {
+		t.Fatal(err)
+	}
+	hung := time.AfterFunc(10*time.Second, func() { _ = start.Process.Kill() })
+	err := start.Wait()
+	if !hung.Stop() {
+		t.Errorf("start of a paused container hung")
+	} else if err == nil || !strings.Contains(stderr.String(), "paused") {
+		t.Errorf("start of a paused container: %v, stderr %q", err, stderr.String())
+	}
+	must(t, e.hull("resume", id), "resume")
+	wantEq(t, "status after resume", e.state(id).Status, "created")
+	must(t, e.hull("start", id), "start")
+	e.waitStatus(id, "running")
+}
+
+// Orphans reparented away from init (to the host's init, with no pid
+// namespace) are out of init's reach: only a cgroup-wide signal gets them.
+func TestKillAllAndDeleteForceReachOrphans(t *testing.T) {
+	for _, how := range []string{"kill --all", "delete --force"} {
+		t.Run(strings.ReplaceAll(how, " ", ""), func(t *testing.T) {
+			e := newEnv(t)
+			l := e.startScript(`(sleep 1000 &); (sleep 1001 &); echo ready >/dev/shm/ready; exec sleep 1002`, sharedPidNS)
+			waitFile(t, l.inside("/dev/shm/ready"))
+			pids := e.pids(l.id)
+			if len(pids) != 3 {
+				t.Fatalf("ps = %v, want init and two orphaned sleeps", pids)
+			}
+			if how == "kill --all" {
+				must(t, e.hull("kill", "--all", l.id, "TERM"), "kill --all")
+				gone(t, pids)
+				e.waitStatus(l.id, "stopped")
+				must(t, e.hull("delete", l.id), "delete")
+			} else {
+				must(t, e.hull("delete", "--force", l.id), "delete --force")
+				gone(t, pids)
+			}
+		})
+	}
+}

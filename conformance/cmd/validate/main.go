@@ -7,8 +7,10 @@
 //
 // It prints every program's TAP, a summary table per runtime and ends with
 // "N passed, N failed, N skipped" for --runtime. It exits 1 only when a
-// program on the expected-pass list fails on --runtime, so CI can run it
-// while hull grows; known host/suite failures never fail the run.
+// program on the expected-pass list fails on --runtime (by default only a
+// runtime named hull*, see --enforce), so CI can run it while hull grows;
+// known host/suite failures never fail the run. Exit status 2 means the
+// runner itself could not run.
 package main
 
 import (
@@ -18,6 +20,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"syscall"
 	"time"
 
@@ -38,6 +41,7 @@ type options struct {
 	binDir       string
 	keep         bool
 	hideCgroup2  string
+	enforce      string
 	knownFile    string
 	laterFile    string
 	expectedFile string
@@ -53,6 +57,7 @@ func main() {
 	pflag.StringVar(&o.binDir, "bin-dir", "", "use validation programs already built in this directory (skip the build)")
 	pflag.BoolVar(&o.keep, "keep", false, "keep the work directory (built programs, rootfs)")
 	pflag.StringVar(&o.hideCgroup2, "hide-cgroup2", "auto", "run in a mount namespace without /sys/fs/cgroup/unified: on, off, or auto (on when a runtime is crun, which refuses hybrid hosts)")
+	pflag.StringVar(&o.enforce, "enforce", "auto", "exit 1 when a program of the expected-pass list fails: on, off, or auto (on when --runtime is named hull*)")
 	pflag.StringVar(&o.knownFile, "known-failures", "", "known host/suite failures file (default: the embedded conformance/known-failures.txt)")
 	pflag.StringVar(&o.laterFile, "later", "", "programs needing later hull features (default: the embedded conformance/later.txt)")
 	pflag.StringVar(&o.expectedFile, "expected-pass", "", "programs that must pass (default: the embedded conformance/expected-pass.txt)")
@@ -74,6 +79,10 @@ func run(o options) (int, error) {
 	filter, err := regexp.Compile(o.run)
 	if err != nil {
 		return 0, fmt.Errorf("--run: %w", err)
+	}
+	enforce, err := wantEnforce(o)
+	if err != nil {
+		return 0, err
 	}
 	if entered, code, err := enterNamespace(o); entered || err != nil {
 		return code, err
@@ -114,7 +123,22 @@ func run(o options) (int, error) {
 		}
 		runs = append(runs, r)
 	}
-	return summarize(runs, exp), nil
+	return summarize(runs, exp, enforce), nil
+}
+
+// wantEnforce decides whether expected-pass failures fail the run. The list
+// describes hull, so by default it only binds a runtime named hull*; runc or
+// crun runs exit 0 whatever they fail.
+func wantEnforce(o options) (bool, error) {
+	switch o.enforce {
+	case "on":
+		return true, nil
+	case "off":
+		return false, nil
+	case "auto":
+		return strings.HasPrefix(filepath.Base(o.runtime), "hull"), nil
+	}
+	return false, fmt.Errorf("--enforce: want on, off or auto, got %q", o.enforce)
 }
 
 // workDir makes the run's work directory and returns its cleanup, which
@@ -271,10 +295,21 @@ func runAll(ctx context.Context, o options, runtime string, programs []string, b
 }
 
 // summarize prints the tables, the comparison and the final totals line of
-// the runtime under test, and returns the exit code.
-func summarize(runs []report.Run, exp conformance.Expectations) int {
+// the runtime under test, and returns the exit code. The expected-pass list
+// only judges the runtime under test, and only when enforced; other tables
+// show plain "fail".
+func summarize(runs []report.Run, exp conformance.Expectations, enforce bool) int {
+	plain := exp
+	plain.ExpectedPass = nil
+	if !enforce {
+		exp = plain
+	}
 	for i := len(runs) - 1; i >= 0; i-- {
-		report.Table(os.Stdout, runs[i], exp)
+		if i == 0 {
+			report.Table(os.Stdout, runs[i], exp)
+		} else {
+			report.Table(os.Stdout, runs[i], plain)
+		}
 	}
 	if len(runs) > 1 {
 		report.Compare(os.Stdout, runs[0], runs[1])
