@@ -28,7 +28,7 @@ FORCE:
 
 # Everything CI gates on: unit and integration tests (as root), the pure
 # cgroup v2 lane in a VM, and the runtime-tools validation suite.
-test: all lint test-unit-integration test-cgroupv2 conformance
+test: all lint conformance test-cgroupv2 test-unit-integration
 
 # Unit and integration tests: integration tests need root and say so when
 # they skip.

@@ -10,7 +10,9 @@ import (
 
 func (s *initState) setupRootfs() error {
 	if !s.newNS[string(specs.MountNamespace)] {
-		return fmt.Errorf("linux.namespaces: hull needs a new mount namespace to set up the rootfs")
+		// runc mounts and chroots in whatever mount namespace it is in, the
+		// host's included, leaving mounts behind there; hull refuses.
+		return fmt.Errorf("linux.namespaces: hull sets up a rootfs only in a new mount namespace of its own: in the host's or a joined one it would change the mounts (and with pivot_root the root) of every process there")
 	}
 	return rootfs.Setup(&rootfs.Config{
 		Rootfs:      s.cfg.Rootfs,
