@@ -27,6 +27,21 @@ func Load(root, id string) (*Container, error) {
 	return &Container{root: root, st: st}, nil
 }
 
+// loadLocked takes container id's lock and loads it; the caller releases
+// the lock when its operation is done.
+func loadLocked(root, id string) (*Container, *state.Lock, error) {
+	lock, err := state.Acquire(root, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := Load(root, id)
+	if err != nil {
+		lock.Release()
+		return nil, nil, err
+	}
+	return c, lock, nil
+}
+
 // ID is the container's id.
 func (c *Container) ID() string { return c.st.ID }
 

@@ -1,7 +1,6 @@
 package libcontainer
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -112,7 +111,7 @@ func (cr *creation) newState() *state.State {
 		Annotations: cr.spec.Annotations,
 		Hooks:       cr.spec.Hooks,
 		Rootless:    cr.opts.Rootless,
-		SharedPidNS: !hasNewNamespace(cr.spec, specs.PIDNamespace),
+		SharedPidNS: !spec.HasNewNamespace(cr.spec, specs.PIDNamespace),
 	}
 	if cr.spec.Linux != nil {
 		st.Resources = cr.spec.Linux.Resources
@@ -164,7 +163,7 @@ func (cr *creation) handshake(p *initPipe) error {
 	for {
 		var m initproc.Message
 		if err := ch.Recv(&m); err != nil {
-			return fmt.Errorf("container init: %w", cr.initFailure(err))
+			return fmt.Errorf("container init exited early (see its error output above): %w", err)
 		}
 		switch m.Type {
 		case initproc.MsgError:
@@ -182,14 +181,6 @@ func (cr *creation) handshake(p *initPipe) error {
 			return fmt.Errorf("container init: unexpected message %q", m.Type)
 		}
 	}
-}
-
-// initFailure turns a broken pipe into the reason init died, if it can.
-func (cr *creation) initFailure(err error) error {
-	if errors.Is(err, os.ErrClosed) {
-		return err
-	}
-	return fmt.Errorf("init exited early (see its error output above): %w", err)
 }
 
 func (cr *creation) runtimeHooks(pid int) error {
@@ -246,16 +237,4 @@ func (cr *creation) undo() {
 		cr.cleanup[i]()
 	}
 	cr.lock.Release()
-}
-
-func hasNewNamespace(s *specs.Spec, typ specs.LinuxNamespaceType) bool {
-	if s.Linux == nil {
-		return false
-	}
-	for _, ns := range s.Linux.Namespaces {
-		if ns.Type == typ && ns.Path == "" {
-			return true
-		}
-	}
-	return false
 }

@@ -53,7 +53,8 @@ func (c *Container) destroy() error {
 	}
 	var errs []error
 	if cgErr == nil {
-		if err := destroyCgroup(m); err != nil {
+		// Destroy waits out the kernel's EBUSY while killed tasks go.
+		if err := m.Destroy(); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -62,19 +63,6 @@ func (c *Container) destroy() error {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
-}
-
-// destroyCgroup removes the cgroup once the kernel has let go of every
-// process that was killed in it.
-func destroyCgroup(m interface{ Destroy() error }) error {
-	var err error
-	for i := 0; i < 100; i++ {
-		if err = m.Destroy(); err == nil {
-			return nil
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return fmt.Errorf("remove cgroup: %w", err)
 }
 
 func (c *Container) waitInitGone(limit time.Duration) error {

@@ -20,15 +20,11 @@ func Resume(root, id string) error {
 }
 
 func setFrozen(root, id string, freeze bool) error {
-	lock, err := state.Acquire(root, id)
+	c, lock, err := loadLocked(root, id)
 	if err != nil {
 		return err
 	}
 	defer lock.Release()
-	c, err := Load(root, id)
-	if err != nil {
-		return err
-	}
 	st := c.Status()
 	// The messages are runc's (ErrNotRunning, ErrNotPaused): scripts match them.
 	if freeze && st != state.Running && st != state.Created {

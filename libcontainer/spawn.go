@@ -2,6 +2,7 @@ package libcontainer
 
 import (
 	"fmt"
+	"github.com/hull-project/hull/spec"
 	"net"
 	"os"
 	"os/exec"
@@ -121,7 +122,7 @@ func (cr *creation) startInit() (*initPipe, error) {
 	cfg := &initproc.Config{
 		ID: cr.opts.ID, Bundle: cr.opts.Bundle, Spec: sp, Rootfs: cr.c.st.Rootfs,
 		NoPivot: cr.opts.NoPivot, NoNewKeyring: cr.opts.NoNewKeyring,
-		CgroupPaths: cr.c.st.CgroupPaths, InUserNS: hasNamespace(sp, specs.UserNamespace),
+		CgroupPaths: cr.c.st.CgroupPaths, InUserNS: spec.HasNamespace(sp, specs.UserNamespace),
 		HookSync: sp.Hooks != nil && (len(sp.Hooks.Prestart) > 0 || len(sp.Hooks.CreateRuntime) > 0), //nolint:staticcheck
 		FifoFd:   pipeFd + 1, ConsoleFd: consoleFd, PreserveFds: cr.opts.PreserveFds,
 		SetnsInInit: setns,
@@ -164,18 +165,6 @@ func idMaps(in []specs.LinuxIDMapping) []syscall.SysProcIDMap {
 		out[i] = syscall.SysProcIDMap{ContainerID: int(m.ContainerID), HostID: int(m.HostID), Size: int(m.Size)}
 	}
 	return out
-}
-
-func hasNamespace(s *specs.Spec, typ specs.LinuxNamespaceType) bool {
-	if s.Linux == nil {
-		return false
-	}
-	for _, ns := range s.Linux.Namespaces {
-		if ns.Type == typ {
-			return true
-		}
-	}
-	return false
 }
 
 // makeFifo creates the exec fifo and opens it O_PATH for init, which

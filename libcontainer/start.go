@@ -13,15 +13,11 @@ import (
 
 // Start lets a created container's init exec the user's process.
 func Start(root, id string) error {
-	lock, err := state.Acquire(root, id)
+	c, lock, err := loadLocked(root, id)
 	if err != nil {
 		return err
 	}
 	defer lock.Release()
-	c, err := Load(root, id)
-	if err != nil {
-		return err
-	}
 	if st := c.Status(); st != state.Created {
 		return fmt.Errorf("cannot start container %s: it is %s, not created", id, st)
 	}

@@ -16,15 +16,11 @@ func Update(root, id string, r *specs.LinuxResources) error {
 	if r == nil {
 		return fmt.Errorf("update container %s: no resources given", id)
 	}
-	lock, err := state.Acquire(root, id)
+	c, lock, err := loadLocked(root, id)
 	if err != nil {
 		return err
 	}
 	defer lock.Release()
-	c, err := Load(root, id)
-	if err != nil {
-		return err
-	}
 	if c.Status() == state.Stopped {
 		return fmt.Errorf("cannot update container %s: container not running", id)
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"github.com/hull-project/hull/spec"
 	"os"
 	"path/filepath"
 	"sort"
@@ -58,7 +59,7 @@ func (m *mounter) mountCgroupV1(dest string, opts mountOptions) error {
 
 func (m *mounter) mountHierarchy(dest string, h hierarchy, opts mountOptions) error {
 	at := filepath.Join(dest, h.name())
-	if hasNamespace(m.cfg.Spec, specs.CgroupNamespace) {
+	if spec.HasNamespace(m.cfg.Spec, specs.CgroupNamespace) {
 		opts.data = strings.Join(h.options, ",")
 		return m.mountFS(at, "cgroup", "cgroup", opts)
 	}
@@ -104,7 +105,7 @@ func (m *mounter) comountLinks(dest string, h hierarchy) error {
 // mountCgroupV2 mounts cgroup2 inside a cgroup namespace, and otherwise
 // binds the container's own cgroup2 dir so the host tree stays hidden.
 func (m *mounter) mountCgroupV2(dest string, opts mountOptions) error {
-	if hasNamespace(m.cfg.Spec, specs.CgroupNamespace) {
+	if spec.HasNamespace(m.cfg.Spec, specs.CgroupNamespace) {
 		err := m.mountFS(dest, "cgroup2", "cgroup2", opts)
 		if !errors.Is(err, unix.EPERM) && !errors.Is(err, unix.EBUSY) {
 			return err

@@ -3,6 +3,7 @@ package rootfs
 import (
 	"errors"
 	"fmt"
+	"github.com/hull-project/hull/spec"
 	"os"
 	"path/filepath"
 
@@ -101,23 +102,11 @@ func (m *mounter) mountFS(dest, source, fstype string, opts mountOptions) error 
 // network namespace (none of its own, or one joined by path: the kernel
 // refuses sysfs there) binds the host's /sys, as runc does.
 func (m *mounter) mountSysfs(dest string, opts mountOptions) error {
-	if !m.cfg.InUserNS || hasNewNamespace(m.cfg.Spec, specs.NetworkNamespace) {
+	if !m.cfg.InUserNS || spec.HasNewNamespace(m.cfg.Spec, specs.NetworkNamespace) {
 		return m.mountFS(dest, "sysfs", "sysfs", opts)
 	}
 	opts.flags |= unix.MS_BIND | unix.MS_REC
 	return m.bind(dest, "/sys", opts)
-}
-
-func hasNewNamespace(s *specs.Spec, typ specs.LinuxNamespaceType) bool {
-	if s.Linux == nil {
-		return false
-	}
-	for _, ns := range s.Linux.Namespaces {
-		if ns.Type == typ && ns.Path == "" {
-			return true
-		}
-	}
-	return false
 }
 
 // bind bind-mounts a host path (opened once, then mounted by handle) onto
@@ -185,16 +174,4 @@ func (m *mounter) afterMount(dest string, under *os.File, opts mountOptions) err
 		return err
 	}
 	return applyPropagation(top, opts.propagation)
-}
-
-func hasNamespace(spec *specs.Spec, ns specs.LinuxNamespaceType) bool {
-	if spec.Linux == nil {
-		return false
-	}
-	for _, n := range spec.Linux.Namespaces {
-		if n.Type == ns {
-			return true
-		}
-	}
-	return false
 }
