@@ -112,9 +112,13 @@ func (cr *creation) newState() *state.State {
 		Hooks:       cr.spec.Hooks,
 		Rootless:    cr.opts.Rootless,
 		SharedPidNS: !spec.HasNewNamespace(cr.spec, specs.PIDNamespace),
+		HostMountNS: !spec.HasNamespace(cr.spec, specs.MountNamespace),
 	}
 	if cr.spec.Linux != nil {
 		st.Resources = cr.spec.Linux.Resources
+	}
+	if st.HostMountNS {
+		st.RootfsMountsBefore = mountsAt(st.Rootfs)
 	}
 	return st
 }
@@ -232,6 +236,9 @@ func (cr *creation) undo() {
 	}
 	if cr.cg != nil {
 		killCgroup(cr.cg)
+	}
+	if cr.c != nil {
+		cr.c.detachHostMounts()
 	}
 	for i := len(cr.cleanup) - 1; i >= 0; i-- {
 		cr.cleanup[i]()

@@ -9,11 +9,6 @@ import (
 )
 
 func (s *initState) setupRootfs() error {
-	if !s.newNS[string(specs.MountNamespace)] {
-		// runc mounts and chroots in whatever mount namespace it is in, the
-		// host's included, leaving mounts behind there; hull refuses.
-		return fmt.Errorf("linux.namespaces: hull sets up a rootfs only in a new mount namespace of its own: in the host's or a joined one it would change the mounts (and with pivot_root the root) of every process there")
-	}
 	return rootfs.Setup(&rootfs.Config{
 		Rootfs:      s.cfg.Rootfs,
 		Spec:        s.cfg.Spec,
@@ -21,6 +16,9 @@ func (s *initState) setupRootfs() error {
 		InUserNS:    s.cfg.InUserNS,
 		CgroupPaths: s.cfg.CgroupPaths,
 		BeforePivot: s.beforePivot,
+		// Without a mount namespace of its own (the host's, or one joined
+		// by path) the container only gets mounts under its rootfs.
+		SharedMountNS: !s.newNS[string(specs.MountNamespace)],
 	})
 }
 

@@ -30,6 +30,13 @@ type Config struct {
 	InUserNS    bool              // a new user namespace: devices are bind-mounted from the host, not mknod'ed
 	CgroupPaths map[string]string // the container's cgroup dirs on the host: v1 subsystem name -> abs dir ("" -> the cgroup2 dir)
 	BeforePivot func() error      // called after every mount and device is in place, before pivot_root; may be nil
+	// SharedMountNS: init runs in a mount namespace that is not the
+	// container's own (the host's, or one joined by path). Then nothing
+	// outside the rootfs is touched: no propagation change of /, every
+	// mount lands under a private bind of the rootfs, and init chroots
+	// into it (pivot_root or a move would change the root of every
+	// process in that namespace).
+	SharedMountNS bool
 }
 
 // Setup builds the container's root and enters it. Steps, in order:
@@ -47,7 +54,11 @@ func Setup(cfg *Config) error {
 	if err != nil {
 		return fmt.Errorf("rootfs: %w", err)
 	}
-	if err := prepareRoot(rootfs, cfg.Spec); err != nil {
+	prepare := prepareRoot
+	if cfg.SharedMountNS {
+		prepare = prepareSharedRoot
+	}
+	if err := prepare(rootfs, cfg.Spec); err != nil {
 		return err
 	}
 	if err := populate(rootfs, cfg); err != nil {
@@ -57,6 +68,9 @@ func Setup(cfg *Config) error {
 		if err := cfg.BeforePivot(); err != nil {
 			return fmt.Errorf("before pivot_root: %w", err)
 		}
+	}
+	if cfg.SharedMountNS {
+		return chrootRoot(rootfs)
 	}
 	if err := enterRoot(rootfs, cfg.NoPivot); err != nil {
 		return err
@@ -69,6 +83,27 @@ func enterRoot(rootfs string, noPivot bool) error {
 		return moveRoot(rootfs)
 	}
 	return pivotRoot(rootfs)
+}
+
+// prepareSharedRoot binds the rootfs onto itself and makes that bind
+// private, so the container's mounts below it neither propagate to the
+// shared namespace's peers nor change anything outside the rootfs.
+func prepareSharedRoot(rootfs string, _ *specs.Spec) error {
+	if err := unix.Mount(rootfs, rootfs, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+		return fmt.Errorf("bind rootfs %s onto itself: %w", rootfs, err)
+	}
+	if err := unix.Mount("", rootfs, "", unix.MS_PRIVATE|unix.MS_REC, ""); err != nil {
+		return fmt.Errorf("make rootfs %s private: %w", rootfs, err)
+	}
+	return nil
+}
+
+// chrootRoot enters the rootfs without changing the namespace's root.
+func chrootRoot(rootfs string) error {
+	if err := unix.Chroot(rootfs); err != nil {
+		return fmt.Errorf("chroot %s: %w", rootfs, err)
+	}
+	return chdirRoot()
 }
 
 // finishPropagation gives the container's / the linux.rootfsPropagation

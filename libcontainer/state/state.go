@@ -44,6 +44,13 @@ type State struct {
 	// own: killing init then does not kill the rest, so delete must signal
 	// every process in the cgroup.
 	SharedPidNS bool `json:"shared_pid_ns,omitempty"`
+	// HostMountNS is true when the container has no mount namespace at
+	// all: its mounts live under the rootfs in the host's namespace, and
+	// delete detaches them.
+	HostMountNS bool `json:"host_mount_ns,omitempty"`
+	// RootfsMountsBefore is how many mounts sat on the rootfs path before
+	// create: delete detaches only those stacked above.
+	RootfsMountsBefore int `json:"rootfs_mounts_before,omitempty"`
 }
 
 // Dir is the state directory of container id under root.
