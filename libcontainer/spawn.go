@@ -87,6 +87,14 @@ func (cr *creation) startInit() (*initPipe, error) {
 		consoleFd = 3 + len(extra)
 		extra = append(extra, conn)
 	}
+	born, err := cr.cloneIntoCgroup(attr)
+	if err != nil {
+		parent.Close()
+		return nil, err
+	}
+	if born != nil {
+		defer born.Close()
+	}
 	env := []string{initproc.EnvInitPipe + "=" + strconv.Itoa(pipeFd)}
 	if plan != nil {
 		extra = plan.addFiles(extra)
@@ -127,7 +135,24 @@ func (cr *creation) startInit() (*initPipe, error) {
 		FifoFd:   pipeFd + 1, ConsoleFd: consoleFd, PreserveFds: cr.opts.PreserveFds,
 		SetnsInInit: setns,
 	}
-	return &initPipe{parent: parent, cfg: cfg}, nil
+	return &initPipe{parent: parent, cfg: cfg, bornInCgroup: born != nil}, nil
+}
+
+// cloneIntoCgroup makes init be born inside its cgroup on pure cgroup v2
+// (clone3 with CLONE_INTO_CGROUP), so no instruction of it runs outside.
+// On v1 the parent moves init while init's Go runtime starts (Apply).
+func (cr *creation) cloneIntoCgroup(attr *syscall.SysProcAttr) (*os.File, error) {
+	dir, ok := cr.cg.V2Dir()
+	if !ok {
+		return nil, nil
+	}
+	f, err := os.Open(dir)
+	if err != nil {
+		return nil, fmt.Errorf("open cgroup %s: %w", dir, err)
+	}
+	attr.UseCgroupFD = true
+	attr.CgroupFD = int(f.Fd())
+	return f, nil
 }
 
 // sysProcAttr turns the spec's namespaces into clone flags and id maps.
