@@ -74,6 +74,7 @@ func Create(root string, opts CreateOpts) (*Container, *os.Process, error) {
 }
 
 func (cr *creation) run() error {
+	timer := newPhaseTimer("create " + cr.opts.ID)
 	lock, err := state.Create(cr.root, cr.opts.ID)
 	if err != nil {
 		return err
@@ -81,19 +82,24 @@ func (cr *creation) run() error {
 	cr.lock = lock
 	cr.cleanup = append(cr.cleanup, func() { _ = state.Remove(cr.root, cr.opts.ID) })
 	cr.c = &Container{root: cr.root, st: cr.newState()}
+	timer.done("state dir")
 	if err := cr.makeCgroup(); err != nil {
 		return err
 	}
+	timer.done("cgroup")
 	proc, err := cr.startInit()
 	if err != nil {
 		return err
 	}
+	timer.done("init started")
 	if err := cr.handshake(proc); err != nil {
 		return err
 	}
+	timer.done("init ready")
 	if err := state.Save(cr.root, cr.c.st); err != nil {
 		return err
 	}
+	timer.done("state saved")
 	return cr.writePidFile()
 }
 
@@ -155,9 +161,11 @@ func (cr *creation) handshake(p *initPipe) error {
 	defer p.parent.Close()
 	pid := cr.pid
 	if !p.bornInCgroup {
+		timer := newPhaseTimer("create " + cr.opts.ID)
 		if err := cr.cg.Apply(pid); err != nil {
 			return fmt.Errorf("add init %d to cgroup: %w", pid, err)
 		}
+		timer.done("moving init into its cgroup")
 	}
 	p.cfg.HostPid = pid
 	ch := initproc.NewChannel(p.parent)

@@ -2,7 +2,6 @@ package libcontainer
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"time"
 
@@ -29,66 +28,62 @@ func Start(root, id string) error {
 }
 
 // openFifo opens the exec fifo for reading, which unblocks init's open for
-// writing, and reads init's byte. If init dies instead, it says so rather
-// than hang.
+// writing, and reads until EOF: init writes '0', runs the startContainer
+// hooks and execs, and the exec closes its (close-on-exec) write end; any
+// bytes after the '0' are init's error. One poll watches the fifo and init's
+// pidfd, so an init that dies instead is reported, not waited for. A fifo
+// opened O_NONBLOCK reports no hang-up before its first writer came.
 func (c *Container) openFifo() error {
 	path := state.FifoPath(c.root, c.st.ID)
-	type result struct {
-		f   *os.File
-		err error
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open exec fifo: %w", err)
 	}
-	done := make(chan result, 1)
-	go func() {
-		f, err := os.OpenFile(path, os.O_RDONLY, 0)
-		done <- result{f, err}
-	}()
+	defer unix.Close(fd)
 	pidfd, err := unix.PidfdOpen(c.st.InitPid, 0)
 	if err != nil {
 		return fmt.Errorf("container %s init: %w", c.st.ID, err)
 	}
 	defer unix.Close(pidfd)
-	for {
-		select {
-		case r := <-done:
-			if r.err != nil {
-				return fmt.Errorf("open exec fifo: %w", r.err)
-			}
-			return c.readFifo(r.f, path)
-		default:
-		}
-		fds := []unix.PollFd{{Fd: int32(pidfd), Events: unix.POLLIN}}
-		if n, _ := unix.Poll(fds, 1); n > 0 {
-			// A short-lived process may have run and exited already: init's
-			// byte then still waits in the fifo, held by our pending reader.
-			return c.readExitedFifo(path)
-		}
-	}
-}
-
-// readExitedFifo decides, once init is gone, whether it had been released
-// (its byte is in the fifo) or died before start.
-func (c *Container) readExitedFifo(path string) error {
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return fmt.Errorf("cannot start container %s: its init exited", c.st.ID)
-	}
-	f := os.NewFile(uintptr(fd), path)
-	defer f.Close()
-	buf := make([]byte, 4096)
-	n, _ := unix.Read(fd, buf)
-	if n <= 0 {
-		return fmt.Errorf("cannot start container %s: its init exited", c.st.ID)
-	}
-	return c.fifoResult(buf[:n], path)
-}
-
-func (c *Container) readFifo(f *os.File, path string) error {
-	defer f.Close()
-	data, err := io.ReadAll(f)
+	data, err := readUntilEOF(fd, pidfd)
 	if err != nil {
 		return fmt.Errorf("read exec fifo: %w", err)
 	}
 	return c.fifoResult(data, path)
+}
+
+// readUntilEOF collects what the fifo's writer sends until it closes, or
+// what is left in the fifo once the process behind pidfd has exited.
+func readUntilEOF(fd, pidfd int) ([]byte, error) {
+	var data []byte
+	buf := make([]byte, 4096)
+	for {
+		fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}, {Fd: int32(pidfd), Events: unix.POLLIN}}
+		if _, err := unix.Poll(fds, -1); err != nil {
+			if err == unix.EINTR {
+				continue
+			}
+			return nil, err
+		}
+		exited := fds[1].Revents&unix.POLLIN != 0
+		if fds[0].Revents&(unix.POLLIN|unix.POLLHUP) == 0 && !exited {
+			continue
+		}
+		for {
+			n, err := unix.Read(fd, buf)
+			if n > 0 {
+				data = append(data, buf[:n]...)
+				continue
+			}
+			if n == 0 || exited {
+				return data, nil // EOF: the writer closed (or never came)
+			}
+			if err == unix.EAGAIN {
+				break
+			}
+			return nil, err
+		}
+	}
 }
 
 func (c *Container) fifoResult(data []byte, path string) error {

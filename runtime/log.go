@@ -32,3 +32,12 @@ func writeLog(g *globalOpts, level, msg string) {
 	}
 	fmt.Fprintf(f, "time=%q level=%s msg=%q\n", now, level, msg)
 }
+
+// debugLog writes a --debug message to the log file, or stderr without one.
+func debugLog(g *globalOpts, msg string) {
+	if g.log != "" {
+		writeLog(g, "debug", msg)
+		return
+	}
+	fmt.Fprintln(os.Stderr, "hull: debug:", msg)
+}

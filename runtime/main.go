@@ -5,6 +5,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/hull-project/hull/libcontainer"
 	"os"
 	"sort"
 	"strings"
@@ -107,6 +108,9 @@ func parseGlobal(args []string) (*globalOpts, []string, error) {
 	if *showVersion {
 		printVersion()
 		os.Exit(0)
+	}
+	if g.debug {
+		libcontainer.Debugf = func(format string, args ...any) { debugLog(g, fmt.Sprintf(format, args...)) }
 	}
 	if g.systemdCgroup {
 		return g, nil, errors.New("--systemd-cgroup: the systemd cgroup driver is not supported yet")
