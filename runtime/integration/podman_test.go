@@ -1,0 +1,81 @@
+package integration
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hull-project/hull/internal/testutil"
+)
+
+// podman uses hull as its OCI runtime unchanged: run, detached run, ps,
+// stop and rm, with podman's own storage in a temp dir.
+func TestPodmanUsesHull(t *testing.T) {
+	testutil.RequireRoot(t)
+	if _, err := exec.LookPath("podman"); err != nil {
+		t.Skip("podman is not installed (contrib/install-deps.sh installs it)")
+	}
+	t.Parallel()
+	dir := t.TempDir()
+	rootfs := filepath.Join(dir, "rootfs")
+	if err := os.Mkdir(rootfs, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	testutil.BusyboxRootfs(t, rootfs)
+	tarball := filepath.Join(dir, "rootfs.tar")
+	if out, err := exec.Command("tar", "-C", rootfs, "-cf", tarball, ".").CombinedOutput(); err != nil {
+		t.Fatalf("tar: %v %s", err, out)
+	}
+	// This host: root lacks CAP_SYS_RESOURCE, so podman's default ulimits
+	// cannot be set; podman's own cgroups go through cgroupfs (no systemd).
+	base := []string{"--root", filepath.Join(dir, "storage"), "--runroot", filepath.Join(dir, "run"),
+		"--runtime", hullBin, "--cgroup-manager", "cgroupfs"}
+	limits := []string{"--ulimit", "nofile=1024:1024", "--ulimit", "nproc=32768:32768", "--network", "none"}
+	podman := func(args ...string) (string, error) {
+		out, err := exec.Command("podman", append(base, args...)...).CombinedOutput()
+		return strings.TrimSpace(string(out)), err
+	}
+	t.Cleanup(func() {
+		_, _ = podman("rm", "-a", "-f")
+		_, _ = podman("system", "reset", "-f")
+		removeEmptyPodmanCgroups()
+	})
+	if out, err := podman("import", tarball, "hulltest/busybox"); err != nil {
+		t.Fatalf("podman import: %v %s", err, out)
+	}
+	out, err := podman(append(append([]string{"run", "--rm"}, limits...), "hulltest/busybox", "sh", "-c", "echo hello from $(cat /proc/1/comm)")...)
+	if err != nil || out != "hello from sh" {
+		t.Fatalf("podman run: %v %q", err, out)
+	}
+	cid, err := podman(append(append([]string{"run", "-d"}, limits...), "hulltest/busybox", "sleep", "300")...)
+	if err != nil {
+		t.Fatalf("podman run -d: %v %s", err, cid)
+	}
+	if out, err := podman("ps", "-q", "--no-trunc"); err != nil || !strings.Contains(out, cid) {
+		t.Fatalf("podman ps: %v %q lacks %s", err, out, cid)
+	}
+	if out, err := podman("stop", "-t", "1", cid); err != nil {
+		t.Fatalf("podman stop: %v %s", err, out)
+	}
+	if out, err := podman("rm", cid); err != nil {
+		t.Fatalf("podman rm: %v %s", err, out)
+	}
+	if dirs := cgroupDirsNamed(cid); len(dirs) > 0 {
+		t.Fatalf("container cgroups left: %v", dirs)
+	}
+}
+
+// removeEmptyPodmanCgroups removes the libpod_parent/conmon cgroups podman
+// makes for conmon with the cgroupfs manager and never removes.
+func removeEmptyPodmanCgroups() {
+	for _, d := range cgroupDirsNamed("conmon") {
+		if strings.Contains(d, "libpod_parent") {
+			_ = os.Remove(d)
+		}
+	}
+	for _, d := range cgroupDirsNamed("libpod_parent") {
+		_ = os.Remove(d)
+	}
+}
