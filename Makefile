@@ -3,10 +3,13 @@ GO       ?= go
 PREFIX   ?= /usr/local
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT   ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
-# hull links the small nsenter C constructor (cgo); linked statically it
-# starts faster than a dynamic binary and runs in any rootfs.
-HULL_LDFLAGS = -X main.version=$(VERSION) -X main.commit=$(COMMIT) -linkmode external -extldflags -static
-BINARIES = bin/hull bin/builder bin/recvtty
+# hull is pure Go (no cgo: a cgo start costs about 1 ms more, and a
+# lifecycle starts hull four times). The C part, hull-nsenter, is a small
+# static helper beside it, run only for namespaces joined by path or a new
+# time namespace.
+HULL_LDFLAGS = -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+CC ?= cc
+BINARIES = bin/hull bin/hull-nsenter bin/builder bin/recvtty
 # The tests run the binaries built here; the builder's RUN steps use hull.
 TEST_ENV = HULL_BINARY=$(CURDIR)/bin/hull HULL_TEST_RUNTIME=$(CURDIR)/bin/hull
 TESTFLAGS ?= -count=1 -timeout 30m
@@ -16,7 +19,11 @@ TESTFLAGS ?= -count=1 -timeout 30m
 all: $(BINARIES)
 
 bin/hull: FORCE
-	CGO_ENABLED=1 $(GO) build -trimpath -tags netgo,osusergo -ldflags '$(HULL_LDFLAGS)' -o $@ ./runtime
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(HULL_LDFLAGS)' -o $@ ./runtime
+
+bin/hull-nsenter: libcontainer/nsenter/helper/nsenter.c
+	@mkdir -p bin
+	$(CC) -O2 -Wall -Wextra -Werror -static -o $@ $<
 
 bin/builder: FORCE
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-X main.version=$(VERSION)' -o $@ ./builder

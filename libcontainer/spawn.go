@@ -2,6 +2,7 @@ package libcontainer
 
 import (
 	"fmt"
+	"github.com/hull-project/hull/libcontainer/nsenter"
 	"github.com/hull-project/hull/spec"
 	"net"
 	"os"
@@ -62,11 +63,12 @@ func (cr *creation) startInit() (*initPipe, error) {
 		return nil, err
 	}
 	defer fifo.Close()
-	exe, err := cr.protectedExe()
+	exe, err := cr.protectedExe("/proc/self/exe", "hull.exe")
 	if err != nil {
 		return nil, err
 	}
 	defer exe.Close()
+	path, args := fdPath(exe), []string{"hull", "init"}
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return nil, fmt.Errorf("init socketpair: %w", err)
@@ -99,10 +101,21 @@ func (cr *creation) startInit() (*initPipe, error) {
 	if plan != nil {
 		extra = plan.addFiles(extra)
 		env = append(env, plan.env...)
+		// hull-nsenter runs first and execs hull's init, given as an
+		// inherited fd of the protected hull binary.
+		helper, err := cr.protectedHelper()
+		if err != nil {
+			parent.Close()
+			return nil, err
+		}
+		defer helper.Close()
+		args = []string{nsenter.HelperName, "/proc/self/fd/" + strconv.Itoa(3+len(extra)), "hull", "init"}
+		extra = append(extra, exe)
+		path = fdPath(helper)
 	}
 	cr.cmd = &exec.Cmd{
-		Path:        "/proc/self/fd/" + strconv.Itoa(int(exe.Fd())),
-		Args:        []string{"hull", "init"},
+		Path:        path,
+		Args:        args,
 		Env:         env,
 		Stdin:       orFile(cr.opts.Stdin, os.Stdin),
 		Stdout:      orFile(cr.opts.Stdout, os.Stdout),
@@ -211,38 +224,39 @@ func (cr *creation) makeFifo() (*os.File, error) {
 	return os.NewFile(uintptr(fd), path), nil
 }
 
-// protectedExe bind-mounts the hull binary read-only in the state dir and
-// returns an fd of it: init runs from it, so a container that reaches
-// /proc/<init>/exe cannot overwrite hull (CVE-2019-5736). Init is exec'd
-// through /proc/self/fd/N, which needs no search permission on the state
-// dir's parents (init may already be an unprivileged uid of a user
-// namespace). The bind is unmounted from the host once init has exec'd.
-func (cr *creation) protectedExe() (*os.File, error) {
-	path, err := cr.bindExe()
+// protectedExe bind-mounts a binary (hull itself, /proc/self/exe, or the
+// nsenter helper) read-only in the state dir and returns an fd of it: init
+// runs from it, so a container that reaches /proc/<init>/exe cannot
+// overwrite the binary (CVE-2019-5736). It is exec'd through
+// /proc/self/fd/N, which needs no search permission on the state dir's
+// parents (init may already be an unprivileged uid of a user namespace).
+// The bind is unmounted from the host as soon as the fd is open.
+func (cr *creation) protectedExe(src, name string) (*os.File, error) {
+	path, err := cr.bindExe(src, name)
 	if err != nil {
 		return nil, err
 	}
 	f, err := os.OpenFile(path, os.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return nil, fmt.Errorf("protect hull binary: %w", err)
+		return nil, fmt.Errorf("protect %s: %w", src, err)
 	}
 	_ = unix.Unmount(path, unix.MNT_DETACH)
 	os.Remove(path)
 	return f, nil
 }
 
-func (cr *creation) bindExe() (string, error) {
-	path := filepath.Join(state.Dir(cr.root, cr.opts.ID), "hull.exe")
+func (cr *creation) bindExe(src, name string) (string, error) {
+	path := filepath.Join(state.Dir(cr.root, cr.opts.ID), name)
 	if err := os.WriteFile(path, nil, 0o500); err != nil {
-		return "", fmt.Errorf("protect hull binary: %w", err)
+		return "", fmt.Errorf("protect %s: %w", src, err)
 	}
-	if err := unix.Mount("/proc/self/exe", path, "", unix.MS_BIND, ""); err != nil {
-		return "", fmt.Errorf("protect hull binary: bind: %w", err)
+	if err := unix.Mount(src, path, "", unix.MS_BIND, ""); err != nil {
+		return "", fmt.Errorf("protect %s: bind: %w", src, err)
 	}
 	cr.cleanup = append(cr.cleanup, func() { _ = unix.Unmount(path, unix.MNT_DETACH) })
 	flags := uintptr(unix.MS_BIND | unix.MS_REMOUNT | unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV)
 	if err := unix.Mount("", path, "", flags, ""); err != nil {
-		return "", fmt.Errorf("protect hull binary: remount read-only: %w", err)
+		return "", fmt.Errorf("protect %s: remount read-only: %w", src, err)
 	}
 	return path, nil
 }
@@ -274,3 +288,13 @@ func orFile(f, def *os.File) *os.File {
 	}
 	return def
 }
+
+func (cr *creation) protectedHelper() (*os.File, error) {
+	p, err := nsenter.FindHelper()
+	if err != nil {
+		return nil, err
+	}
+	return cr.protectedExe(p, nsenter.HelperName)
+}
+
+func fdPath(f *os.File) string { return "/proc/self/fd/" + strconv.Itoa(int(f.Fd())) }

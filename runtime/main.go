@@ -11,8 +11,6 @@ import (
 	"strings"
 
 	"github.com/hull-project/hull/libcontainer/initproc"
-	// The C constructor that joins namespaces before the Go runtime starts.
-	_ "github.com/hull-project/hull/libcontainer/nsenter"
 	flag "github.com/spf13/pflag"
 )
 

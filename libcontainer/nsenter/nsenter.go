@@ -1,12 +1,20 @@
-// Package nsenter joins and creates namespaces before the Go runtime starts.
+// Package nsenter speaks to hull-nsenter, the small C helper that joins and
+// creates namespaces for hull's init where a Go program cannot.
 //
 // setns() into a user or mount namespace requires a single-threaded process,
-// and a Go program has several threads before main runs. So this package
-// links a C constructor (nsenter.c) into every binary that imports it; the
-// constructor runs before the Go runtime and does nothing unless
-// _HULL_NSENTER is set. hull's init is a re-exec of /proc/self/exe with
-// these variables in its environment (import the package with _ for its
-// side effect).
+// and a Go program has several threads before main runs. So the work is done
+// by a C constructor (helper/nsenter.c) in a separate static program,
+// hull-nsenter, installed beside hull: hull runs it only for containers that
+// need it (namespaces joined by path, a new time namespace), and it then
+// execs hull's init. Keeping cgo out of hull itself saves about a
+// millisecond on every start of hull (measured: a static cgo hello world
+// starts in 2.8 ms, a pure Go one in 1.7 ms), and a lifecycle starts hull
+// four times. hull-nsenter is run as
+//
+//	hull-nsenter PROGRAM ARGV0 [ARG...]
+//
+// and, after the constructor below has done its work, execs PROGRAM with
+// argv ARGV0 ARG...
 //
 // The protocol, in the order the constructor follows it:
 //
@@ -46,15 +54,20 @@
 // through the pid read from _HULL_PIDFD. Without a fork the constructor writes
 // its own pid to _HULL_PIDFD, if set.
 //
-// The constructor unsets every _HULL_* variable before the Go runtime starts,
+// The constructor unsets every _HULL_* variable before PROGRAM runs,
 // so neither hull's init nor the container sees them. It leaves _HULL_SYNCFD
 // and _HULL_PIDFD open: they belong to the Go side. On any error it writes
 // "nsenter: <what>: <strerror>" to stderr and exits 1; the runtime passes that
 // text on.
 package nsenter
 
-// #cgo CFLAGS: -Wall -Wextra
-import "C"
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+)
 
 // The environment variables of the protocol above.
 const (
@@ -69,3 +82,34 @@ const (
 // SyncUserNS is the byte the constructor writes on _HULL_SYNCFD when it has
 // created a user namespace and waits for its id maps.
 const SyncUserNS = 'U'
+
+// HelperName is the helper's file name; `make install` puts it beside hull.
+const HelperName = "hull-nsenter"
+
+// EnvHelper overrides where hull looks for the helper.
+const EnvHelper = "HULL_NSENTER"
+
+// FindHelper returns the helper's path: $HULL_NSENTER, else hull-nsenter
+// beside the running hull binary, else on $PATH.
+func FindHelper() (string, error) {
+	if p := os.Getenv(EnvHelper); p != "" {
+		if _, err := os.Stat(p); err != nil {
+			return "", fmt.Errorf("$%s: %w", EnvHelper, err)
+		}
+		return p, nil
+	}
+	if exe, err := os.Executable(); err == nil {
+		p := filepath.Join(filepath.Dir(exe), HelperName)
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
+	p, err := exec.LookPath(HelperName)
+	if err != nil {
+		if errors.Is(err, exec.ErrNotFound) {
+			return "", fmt.Errorf("this container needs %s (namespaces joined by path or a time namespace): install it beside hull (make install does)", HelperName)
+		}
+		return "", fmt.Errorf("%s: %w", HelperName, err)
+	}
+	return p, nil
+}

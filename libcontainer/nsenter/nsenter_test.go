@@ -16,8 +16,9 @@ import (
 	"github.com/hull-project/hull/internal/testutil"
 )
 
-// nsprint is the path of testdata/nsprint, built once by TestMain.
-var nsprint string
+// helper and nsprint are hull-nsenter (built from helper/nsenter.c) and
+// testdata/nsprint, which it execs; TestMain builds both once.
+var helper, nsprint string
 
 func TestMain(m *testing.M) {
 	os.Exit(runTests(m))
@@ -30,9 +31,19 @@ func runTests(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	nsprint = dir + "/nsprint"
+	// Searchable by any uid: the user-namespace tests exec nsprint as
+	// root of a new user namespace (hull passes /proc/self/fd/N instead).
+	if err := os.Chmod(dir, 0o755); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	nsprint, helper = dir+"/nsprint", dir+"/hull-nsenter"
 	if out, err := exec.Command("go", "build", "-o", nsprint, "./testdata/nsprint").CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "build testdata/nsprint: %v\n%s", err, out)
+		return 1
+	}
+	if out, err := exec.Command("cc", "-O2", "-Wall", "-Wextra", "-Werror", "-o", helper, "helper/nsenter.c").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build hull-nsenter: %v\n%s", err, out)
 		return 1
 	}
 	// The pid-namespace path leaves the real init as an orphan: as a
@@ -42,6 +53,11 @@ func runTests(m *testing.M) int {
 		return 1
 	}
 	return m.Run()
+}
+
+// helperCmd runs nsprint through hull-nsenter, as hull runs its init.
+func helperCmd() *exec.Cmd {
+	return exec.Command(helper, nsprint, "nsprint")
 }
 
 // result is nsprint's key=value output.
@@ -128,7 +144,7 @@ func TestJoinNamespaces(t *testing.T) {
 	testutil.RequireRoot(t)
 	target := startTarget(t, exec.Command("unshare", "-m", "-n", "-u", "-i", "sleep", "1000"), "net")
 	r, w := pidPipe(t)
-	cmd := exec.Command(nsprint)
+	cmd := helperCmd()
 	cmd.Env = append(os.Environ(),
 		EnvNSEnter+"=1",
 		fmt.Sprintf("%s=uts:/proc/%d/ns/uts,net:/proc/%d/ns/net,mnt:/proc/%d/ns/mnt,ipc:/proc/%d/ns/ipc",
@@ -164,7 +180,7 @@ func TestJoinUserNamespace(t *testing.T) {
 	// unshare -r maps the target's root to ours; the user namespace is listed
 	// last but must be joined first.
 	target := startTarget(t, exec.Command("unshare", "-U", "-r", "-n", "sleep", "1000"), "user")
-	cmd := exec.Command(nsprint)
+	cmd := helperCmd()
 	cmd.Env = append(os.Environ(), EnvNSEnter+"=1",
 		fmt.Sprintf("%s=net:/proc/%d/ns/net,user:/proc/%d/ns/user", EnvNSPaths, target, target))
 	out, err := cmd.Output()
@@ -188,7 +204,7 @@ func TestJoinPidNamespaceForks(t *testing.T) {
 	sleep.SysProcAttr = &syscall.SysProcAttr{Cloneflags: unix.CLONE_NEWPID}
 	target := startTarget(t, sleep, "pid")
 	r, w := pidPipe(t)
-	cmd := exec.Command(nsprint)
+	cmd := helperCmd()
 	cmd.Env = append(os.Environ(), EnvNSEnter+"=1", fmt.Sprintf("%s=pid:/proc/%d/ns/pid", EnvNSPaths, target), EnvPidFD+"=3")
 	cmd.ExtraFiles = []*os.File{w}
 	out, err := cmd.Output()
@@ -221,7 +237,7 @@ func TestUnshareUserNamespace(t *testing.T) {
 	t.Cleanup(func() { parent.Close(); child.Close() })
 	r, w := pidPipe(t)
 	var stdout, stderr strings.Builder
-	cmd := exec.Command(nsprint)
+	cmd := helperCmd()
 	cmd.Env = append(os.Environ(), EnvNSEnter+"=1",
 		fmt.Sprintf("%s=%d", EnvUnshare, unix.CLONE_NEWUSER|unix.CLONE_NEWUTS|unix.CLONE_NEWPID),
 		EnvSyncFD+"=3", EnvPidFD+"=4")
@@ -270,7 +286,7 @@ func TestUnshareUserNamespace(t *testing.T) {
 func TestUnshareTimeNamespace(t *testing.T) {
 	testutil.RequireRoot(t)
 	r, w := pidPipe(t)
-	cmd := exec.Command(nsprint)
+	cmd := helperCmd()
 	cmd.Env = append(os.Environ(), EnvNSEnter+"=1",
 		fmt.Sprintf("%s=%d", EnvUnshare, unix.CLONE_NEWTIME),
 		EnvTimensOffsets+"=monotonic 86400 0\nboottime 172800 0\n", EnvPidFD+"=3")
@@ -307,7 +323,7 @@ func TestErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			cmd := exec.Command(nsprint)
+			cmd := helperCmd()
 			cmd.Env = append(append(os.Environ(), EnvNSEnter+"=1"), tc.env...)
 			if tc.name == "parent hangs up" {
 				cmd.ExtraFiles = []*os.File{hungUpSocket(t)}
@@ -342,7 +358,7 @@ func hungUpSocket(t *testing.T) *os.File {
 }
 
 func TestDisabledWithoutEnv(t *testing.T) {
-	cmd := exec.Command(nsprint)
+	cmd := helperCmd()
 	cmd.Env = append(os.Environ(), EnvNSPaths+"=net:/nonexistent", EnvUnshare+"=bogus")
 	out, err := cmd.Output()
 	if err != nil {

@@ -31,14 +31,31 @@ func TestMain(m *testing.M) {
 	hullBin = filepath.Join(dir, "hull")
 	if b := os.Getenv("HULL_BINARY"); b != "" {
 		hullBin = b
-	} else if out, err := exec.Command("go", "build", "-o", hullBin, "github.com/hull-project/hull/runtime").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build hull: %v\n%s", err, out)
+	} else if err := buildHull(dir); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	code := m.Run()
 	os.RemoveAll(dir)
 	testutil.Cleanup()
 	os.Exit(code)
+}
+
+// buildHull builds hull and, beside it where hull looks for it, the
+// hull-nsenter helper (make does the same into bin/).
+func buildHull(dir string) error {
+	if out, err := exec.Command("go", "build", "-o", hullBin, "github.com/hull-project/hull/runtime").CombinedOutput(); err != nil {
+		return fmt.Errorf("build hull: %v\n%s", err, out)
+	}
+	src, err := exec.Command("go", "list", "-f", "{{.Dir}}", "github.com/hull-project/hull/libcontainer/nsenter").Output()
+	if err != nil {
+		return fmt.Errorf("find nsenter sources: %v", err)
+	}
+	c := filepath.Join(strings.TrimSpace(string(src)), "helper", "nsenter.c")
+	if out, err := exec.Command("cc", "-O2", "-static", "-o", filepath.Join(dir, "hull-nsenter"), c).CombinedOutput(); err != nil {
+		return fmt.Errorf("build hull-nsenter: %v\n%s", err, out)
+	}
+	return nil
 }
 
 // env is one test's runtime root; every container it made is force-deleted

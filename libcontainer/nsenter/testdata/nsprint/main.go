@@ -1,13 +1,11 @@
-// Command nsprint is the nsenter tests' stand-in for hull's init: it links
-// the constructor and prints, as key=value lines, where it ended up.
+// Command nsprint is the nsenter tests' stand-in for hull's init: hull-nsenter
+// execs it, and it prints, as key=value lines, where it ended up.
 package main
 
 import (
 	"fmt"
 	"os"
 	"strings"
-
-	_ "github.com/hull-project/hull/libcontainer/nsenter"
 )
 
 func main() {

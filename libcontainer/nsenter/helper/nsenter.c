@@ -268,3 +268,19 @@ __attribute__((constructor)) static void hull_nsenter(void)
 	fork_if_needed(nsflags | flags, pidfd);
 	sigaction(SIGPIPE, &old_pipe, NULL);
 }
+
+// hull-nsenter: by the time main runs, the constructor above has joined and
+// created the namespaces (and forked if a pid or time namespace asked for
+// it). What is left is to become hull's init: argv[1] is the hull binary to
+// execute (hull passes /proc/self/fd/N of its read-only bind) and argv[2...]
+// the argv it gets.
+int main(int argc, char **argv)
+{
+	if (argc < 3) {
+		fprintf(stderr, "usage: hull-nsenter PROGRAM ARGV0 [ARG...] (run by hull, not by hand)\n");
+		return 2;
+	}
+	execv(argv[1], argv + 2);
+	die("exec %s", argv[1]);
+	return 1;
+}
