@@ -83,15 +83,29 @@ func (cr *creation) run() error {
 	cr.cleanup = append(cr.cleanup, func() { _ = state.Remove(cr.root, cr.opts.ID) })
 	cr.c = &Container{root: cr.root, st: cr.newState()}
 	timer.done("state dir")
-	if err := cr.makeCgroup(); err != nil {
+	if err := cr.newCgroup(); err != nil {
 		return err
 	}
-	timer.done("cgroup")
+	// On cgroup v2 init is born in its cgroup, which must exist first. On
+	// v1 the cgroup is made while init's Go runtime starts; init waits for
+	// its config, sent only once it has been moved in (handshake).
+	_, v2 := cr.cg.V2Dir()
+	if v2 {
+		if err := cr.makeCgroup(); err != nil {
+			return err
+		}
+	}
 	proc, err := cr.startInit()
 	if err != nil {
 		return err
 	}
 	timer.done("init started")
+	if !v2 {
+		if err := cr.makeCgroup(); err != nil {
+			return err
+		}
+		timer.done("cgroup made")
+	}
 	if err := cr.handshake(proc); err != nil {
 		return err
 	}
@@ -129,26 +143,30 @@ func (cr *creation) newState() *state.State {
 	return st
 }
 
-// makeCgroup creates the container's cgroup before init exists, so init is
-// accounted from its first instruction.
-func (cr *creation) makeCgroup() error {
+// newCgroup picks the container's cgroup manager; nothing is made yet.
+func (cr *creation) newCgroup() error {
 	var path string
-	var res *specs.LinuxResources
 	if cr.spec.Linux != nil {
-		path, res = cr.spec.Linux.CgroupsPath, cr.spec.Linux.Resources
+		path = cr.spec.Linux.CgroupsPath
 	}
 	cg, err := cgroups.New(path, cr.opts.ID, cr.opts.Rootless)
 	if err != nil {
 		return fmt.Errorf("linux.cgroupsPath: %w", err)
 	}
-	if err := cg.Create(); err != nil {
+	cr.cg = cg
+	return nil
+}
+
+// makeCgroup creates the container's cgroup and applies its resources,
+// before init may do anything that must be accounted.
+func (cr *creation) makeCgroup() error {
+	cr.cleanup = append(cr.cleanup, func() { _ = cr.cg.Destroy() })
+	if err := cr.cg.Create(); err != nil {
 		return fmt.Errorf("create cgroup: %w", err)
 	}
-	cr.cg = cg
-	cr.cleanup = append(cr.cleanup, func() { _ = cg.Destroy() })
-	cr.c.st.CgroupPaths = cg.Paths()
-	if res != nil {
-		if err := cg.Set(res); err != nil {
+	cr.c.st.CgroupPaths = cr.cg.Paths()
+	if cr.spec.Linux != nil && cr.spec.Linux.Resources != nil {
+		if err := cr.cg.Set(cr.spec.Linux.Resources); err != nil {
 			return err
 		}
 	}
@@ -168,6 +186,7 @@ func (cr *creation) handshake(p *initPipe) error {
 		timer.done("moving init into its cgroup")
 	}
 	p.cfg.HostPid = pid
+	p.cfg.CgroupPaths = cr.c.st.CgroupPaths
 	ch := initproc.NewChannel(p.parent)
 	if err := ch.Send(p.cfg); err != nil {
 		return err

@@ -143,7 +143,7 @@ func (cr *creation) startInit() (*initPipe, error) {
 	cfg := &initproc.Config{
 		ID: cr.opts.ID, Bundle: cr.opts.Bundle, Spec: sp, Rootfs: cr.c.st.Rootfs,
 		NoPivot: cr.opts.NoPivot, NoNewKeyring: cr.opts.NoNewKeyring,
-		CgroupPaths: cr.c.st.CgroupPaths, InUserNS: spec.HasNamespace(sp, specs.UserNamespace),
+		InUserNS: spec.HasNamespace(sp, specs.UserNamespace),
 		HookSync: sp.Hooks != nil && (len(sp.Hooks.Prestart) > 0 || len(sp.Hooks.CreateRuntime) > 0), //nolint:staticcheck
 		FifoFd:   pipeFd + 1, ConsoleFd: consoleFd, PreserveFds: cr.opts.PreserveFds,
 		SetnsInInit: setns,
