@@ -32,6 +32,7 @@ var steps = []step{
 	{"late namespaces", (*initState).lateNamespaces},
 	{"loopback", (*initState).loopbackUp},
 	{"rootfs", (*initState).setupRootfs},
+	{"session", (*initState).newSession},
 	{"console", (*initState).setupConsole},
 	{"hostname", (*initState).setHostname},
 	{"sysctl", (*initState).writeSysctls},

@@ -102,3 +102,13 @@ func (s *initState) closeFds() error {
 	}
 	return nil
 }
+
+// newSession makes the container's process lead a session of its own, as
+// runc does: it must not share hull's caller's session (job control, the
+// caller's terminal), and a terminal needs a session leader to take it.
+func (s *initState) newSession() error {
+	if _, err := unix.Setsid(); err != nil {
+		return fmt.Errorf("setsid: %w", err)
+	}
+	return nil
+}
