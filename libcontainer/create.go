@@ -217,7 +217,7 @@ func (cr *creation) handshake(p *initPipe) error {
 func (cr *creation) runtimeHooks(pid int) error {
 	h := cr.spec.Hooks
 	st := cr.c.hookState(state.Creating, pid)
-	//nolint:staticcheck // prestart is deprecated but still part of the spec.
+	//lint:ignore SA1019 prestart is deprecated but still part of the spec: runc runs it too.
 	if err := hooks.Run("prestart", h.Prestart, st); err != nil {
 		return err
 	}

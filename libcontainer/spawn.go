@@ -144,7 +144,7 @@ func (cr *creation) startInit() (*initPipe, error) {
 		ID: cr.opts.ID, Bundle: cr.opts.Bundle, Spec: sp, Rootfs: cr.c.st.Rootfs,
 		NoPivot: cr.opts.NoPivot, NoNewKeyring: cr.opts.NoNewKeyring,
 		InUserNS: spec.HasNamespace(sp, specs.UserNamespace),
-		HookSync: sp.Hooks != nil && (len(sp.Hooks.Prestart) > 0 || len(sp.Hooks.CreateRuntime) > 0), //nolint:staticcheck
+		HookSync: needsHookSync(sp),
 		FifoFd:   pipeFd + 1, ConsoleFd: consoleFd, PreserveFds: cr.opts.PreserveFds,
 		SetnsInInit: setns,
 	}
@@ -298,3 +298,10 @@ func (cr *creation) protectedHelper() (*os.File, error) {
 }
 
 func fdPath(f *os.File) string { return "/proc/self/fd/" + strconv.Itoa(int(f.Fd())) }
+
+// needsHookSync tells whether init must stop before pivot_root for the
+// runtime-namespace hooks (prestart, createRuntime).
+func needsHookSync(sp *specs.Spec) bool {
+	//lint:ignore SA1019 prestart is deprecated but still part of the spec.
+	return sp.Hooks != nil && (len(sp.Hooks.Prestart) > 0 || len(sp.Hooks.CreateRuntime) > 0)
+}

@@ -22,6 +22,7 @@ func TestHooksOrderAndState(t *testing.T) {
 	b := e.bundle(func(s *specs.Spec) {
 		s.Process.Args = []string{"true"}
 		s.Hooks = &specs.Hooks{
+			//lint:ignore SA1019 prestart is deprecated but runtimes still run it.
 			Prestart:      []specs.Hook{hook("prestart")},
 			CreateRuntime: []specs.Hook{hook("createRuntime")},
 			Poststart:     []specs.Hook{hook("poststart")},
@@ -50,6 +51,7 @@ func TestHooksOrderAndState(t *testing.T) {
 func TestFailingPrestartHookAbortsCreate(t *testing.T) {
 	e := newEnv(t)
 	b := e.bundle(func(s *specs.Spec) {
+		//lint:ignore SA1019 prestart is deprecated but runtimes still run it.
 		s.Hooks = &specs.Hooks{Prestart: []specs.Hook{{Path: "/bin/sh", Args: []string{"sh", "-c", "echo hook-broke >&2; exit 7"}}}}
 	})
 	id := e.id()
