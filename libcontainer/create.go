@@ -2,6 +2,7 @@ package libcontainer
 
 import (
 	"fmt"
+	"github.com/hull-project/hull/libcontainer/rootfs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -138,7 +139,7 @@ func (cr *creation) newState() *state.State {
 		st.Resources = cr.spec.Linux.Resources
 	}
 	if st.HostMountNS {
-		st.RootfsMountsBefore = mountsAt(st.Rootfs)
+		st.RootfsMountsBefore = rootfs.MountsAt(st.Rootfs)
 	}
 	return st
 }

@@ -3,10 +3,7 @@ package libcontainer
 import (
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
+	"github.com/hull-project/hull/libcontainer/rootfs"
 	"time"
 
 	"github.com/hull-project/hull/libcontainer/hooks"
@@ -98,48 +95,10 @@ func (c *Container) detachHostMounts() {
 	if !c.st.HostMountNS {
 		return
 	}
-	for n := mountsAt(c.st.Rootfs); n > c.st.RootfsMountsBefore; n-- {
+	for n := rootfs.MountsAt(c.st.Rootfs); n > c.st.RootfsMountsBefore; n-- {
 		if err := unix.Unmount(c.st.Rootfs, unix.MNT_DETACH); err != nil {
 			warn("detach %s: %v", c.st.Rootfs, err)
 			return
 		}
 	}
-}
-
-// mountsAt counts the mounts stacked at path in our mount namespace.
-func mountsAt(path string) int {
-	if real, err := filepath.EvalSymlinks(path); err == nil {
-		path = real // mountinfo shows resolved paths
-	}
-	data, err := os.ReadFile("/proc/self/mountinfo")
-	if err != nil {
-		return 0
-	}
-	n := 0
-	for _, line := range strings.Split(string(data), "\n") {
-		f := strings.Fields(line)
-		if len(f) > 4 && unescapeMountinfo(f[4]) == path {
-			n++
-		}
-	}
-	return n
-}
-
-// unescapeMountinfo undoes mountinfo's octal escapes (\040 for a space).
-func unescapeMountinfo(s string) string {
-	if !strings.Contains(s, "\\") {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) {
-			if v, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				b.WriteByte(byte(v))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
 }

@@ -1,6 +1,7 @@
 package rootfs
 
 import (
+	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -55,4 +56,24 @@ func unescape(s string) string {
 		b.WriteByte(s[i])
 	}
 	return b.String()
+}
+
+// MountsAt counts the mounts stacked at path in the caller's mount
+// namespace. The runtime uses it to undo exactly the mounts that a container
+// without a mount namespace of its own stacked on its rootfs.
+func MountsAt(path string) int {
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		path = real // mountinfo shows resolved paths
+	}
+	mounts, err := readMountinfo()
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for _, mi := range mounts {
+		if mi.mountpoint == path {
+			n++
+		}
+	}
+	return n
 }
