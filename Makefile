@@ -1,4 +1,7 @@
 # hull: an OCI runtime (bin/hull) and a Dockerfile image builder (bin/builder).
+# Go 1.26 as installed on these machines, even when a root shell's PATH
+# lacks it.
+export PATH := $(PATH):/usr/local/go/bin
 GO       ?= go
 PREFIX   ?= /usr/local
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
