@@ -68,14 +68,29 @@ func (c *Container) destroy() error {
 }
 
 func (c *Container) waitInitGone(limit time.Duration) error {
-	deadline := time.Now().Add(limit)
-	for c.st.InitAlive() {
-		if time.Now().After(deadline) {
-			return fmt.Errorf("container %s: init %d did not die", c.st.ID, c.st.InitPid)
-		}
-		time.Sleep(time.Millisecond)
+	if !c.st.InitAlive() {
+		return nil
 	}
-	return nil
+	// A pidfd turns readable when the process exits, child of ours or not.
+	pidfd, err := unix.PidfdOpen(c.st.InitPid, 0)
+	if err != nil {
+		if errors.Is(err, unix.ESRCH) {
+			return nil
+		}
+		return fmt.Errorf("container %s: watch init %d: %w", c.st.ID, c.st.InitPid, err)
+	}
+	defer unix.Close(pidfd)
+	fds := []unix.PollFd{{Fd: int32(pidfd), Events: unix.POLLIN}}
+	for {
+		n, err := unix.Poll(fds, int(limit.Milliseconds()))
+		if err == unix.EINTR {
+			continue
+		}
+		if n > 0 {
+			return nil
+		}
+		return fmt.Errorf("container %s: init %d did not die within %s", c.st.ID, c.st.InitPid, limit)
+	}
 }
 
 func (c *Container) poststop() {

@@ -63,15 +63,12 @@ func newNsenterPlan(sp *specs.Spec) (*nsenterPlan, error) {
 		switch {
 		case ns.Path != "":
 			paths = append(paths, nsenterNames[ns.Type]+":"+ns.Path)
-		case ns.Type == specs.UserNamespace:
-			p.newUser = true
-			flags |= unix.CLONE_NEWUSER
-		case ns.Type == specs.TimeNamespace:
-			flags |= unix.CLONE_NEWTIME
-			p.env = append(p.env, nsenter.EnvTimensOffsets+"="+timeOffsets(sp.Linux.TimeOffsets))
 		default:
-			// The cgroup namespace stays with init (lateNamespaces).
-			flags |= cloneFlags[ns.Type]
+			flags |= cloneFlags(ns.Type)
+			p.newUser = p.newUser || ns.Type == specs.UserNamespace
+			if ns.Type == specs.TimeNamespace {
+				p.env = append(p.env, nsenter.EnvTimensOffsets+"="+timeOffsets(sp.Linux.TimeOffsets))
+			}
 		}
 	}
 	p.env = append(p.env,

@@ -24,15 +24,15 @@ type initPipe struct {
 	bornInCgroup bool
 }
 
-// cloneFlags maps the namespaces created at clone time. cgroup and time
-// namespaces are created by init itself (see initproc.lateNamespaces).
-var cloneFlags = map[specs.LinuxNamespaceType]uintptr{
-	specs.PIDNamespace:     unix.CLONE_NEWPID,
-	specs.NetworkNamespace: unix.CLONE_NEWNET,
-	specs.MountNamespace:   unix.CLONE_NEWNS,
-	specs.IPCNamespace:     unix.CLONE_NEWIPC,
-	specs.UTSNamespace:     unix.CLONE_NEWUTS,
-	specs.UserNamespace:    unix.CLONE_NEWUSER,
+// cloneFlags is the clone flag of a new namespace of type typ that is made
+// with the process (at clone, or by nsenter before init starts). The cgroup
+// namespace is the exception: init unshares it once the parent has moved it
+// into its cgroup, so that the namespace is rooted there (lateNamespaces).
+func cloneFlags(typ specs.LinuxNamespaceType) uintptr {
+	if typ == specs.CgroupNamespace {
+		return 0
+	}
+	return spec.NamespaceFlags[typ]
 }
 
 // goJoinable are the namespaces a thread of a Go process may setns into.
@@ -180,7 +180,7 @@ func sysProcAttr(sp *specs.Spec) (*syscall.SysProcAttr, []specs.LinuxNamespace, 
 	newUser := false
 	for _, ns := range sp.Linux.Namespaces {
 		if ns.Path == "" {
-			attr.Cloneflags |= cloneFlags[ns.Type]
+			attr.Cloneflags |= cloneFlags(ns.Type)
 			newUser = newUser || ns.Type == specs.UserNamespace
 			continue
 		}

@@ -3,6 +3,7 @@ package initproc
 import (
 	"errors"
 	"fmt"
+	"github.com/hull-project/hull/spec"
 	"os"
 	"strconv"
 	"strings"
@@ -46,18 +47,11 @@ func (s *initState) writeSysctls() error {
 	return nil
 }
 
-var rlimitNames = map[string]int{
-	"RLIMIT_CPU": 0, "RLIMIT_FSIZE": 1, "RLIMIT_DATA": 2, "RLIMIT_STACK": 3,
-	"RLIMIT_CORE": 4, "RLIMIT_RSS": 5, "RLIMIT_NPROC": 6, "RLIMIT_NOFILE": 7,
-	"RLIMIT_MEMLOCK": 8, "RLIMIT_AS": 9, "RLIMIT_LOCKS": 10, "RLIMIT_SIGPENDING": 11,
-	"RLIMIT_MSGQUEUE": 12, "RLIMIT_NICE": 13, "RLIMIT_RTPRIO": 14, "RLIMIT_RTTIME": 15,
-}
-
 // setRlimits uses syscall.Setrlimit rather than a raw prlimit: the Go
 // runtime restores its saved RLIMIT_NOFILE at exec unless told through it.
 func (s *initState) setRlimits() error {
 	for _, rl := range s.cfg.Spec.Process.Rlimits {
-		res, ok := rlimitNames[rl.Type]
+		res, ok := spec.Rlimits[rl.Type]
 		if !ok {
 			return fmt.Errorf("process.rlimits: unknown type %q", rl.Type)
 		}

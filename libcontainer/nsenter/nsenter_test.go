@@ -95,6 +95,20 @@ func startTarget(t *testing.T, cmd *exec.Cmd, changed ...string) int {
 	return 0
 }
 
+// waitMapped waits until pid's user namespace has its gid map: unshare -r
+// enters the namespace first and writes the maps after, and joining a
+// namespace whose gid 0 is not mapped yet fails with EINVAL.
+func waitMapped(t *testing.T, pid int) {
+	t.Helper()
+	for range 200 {
+		if data, _ := os.ReadFile(fmt.Sprintf("/proc/%d/gid_map", pid)); len(strings.TrimSpace(string(data))) > 0 {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("target %d never got a gid map", pid)
+}
+
 func nsLink(t *testing.T, pid int, ns string) string {
 	t.Helper()
 	link, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/%s", pid, ns))
@@ -180,6 +194,7 @@ func TestJoinUserNamespace(t *testing.T) {
 	// unshare -r maps the target's root to ours; the user namespace is listed
 	// last but must be joined first.
 	target := startTarget(t, exec.Command("unshare", "-U", "-r", "-n", "sleep", "1000"), "user")
+	waitMapped(t, target)
 	cmd := helperCmd()
 	cmd.Env = append(os.Environ(), EnvNSEnter+"=1",
 		fmt.Sprintf("%s=net:/proc/%d/ns/net,user:/proc/%d/ns/user", EnvNSPaths, target, target))
