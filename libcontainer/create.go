@@ -12,6 +12,7 @@ import (
 	"github.com/hull-project/hull/libcontainer/cgroups"
 	"github.com/hull-project/hull/libcontainer/hooks"
 	"github.com/hull-project/hull/libcontainer/initproc"
+	"github.com/hull-project/hull/libcontainer/lsm"
 	"github.com/hull-project/hull/libcontainer/state"
 	"github.com/hull-project/hull/spec"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -57,9 +58,15 @@ func Create(root string, opts CreateOpts) (*Container, *os.Process, error) {
 		return nil, nil, fmt.Errorf("bundle %s: %w", opts.Bundle, err)
 	}
 	opts.Bundle = bundle
+	if err := closeInheritedFds(opts.PreserveFds); err != nil {
+		return nil, nil, err
+	}
 	sp, err := spec.Load(bundle)
 	if err != nil {
 		return nil, nil, err
+	}
+	if err := lsm.Detect().Check(sp); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", filepath.Join(bundle, spec.ConfigFile), err)
 	}
 	cr := &creation{opts: opts, root: root, spec: sp}
 	if err := cr.run(); err != nil {
@@ -72,6 +79,21 @@ func Create(root string, opts CreateOpts) (*Container, *os.Process, error) {
 	}
 	proc, err := os.FindProcess(cr.pid)
 	return cr.c, proc, err
+}
+
+// closeInheritedFds marks every fd hull inherited beyond stdio and the
+// --preserve-fds ones close-on-exec, so that none reaches init (the
+// CVE-2024-21626 class: a host directory held open by hull's caller is a
+// way out of the rootfs through /proc/self/fd). The fds hull hands init on
+// purpose are passed through exec.Cmd, which dups them into place.
+func closeInheritedFds(preserve int) error {
+	if preserve < 0 {
+		return fmt.Errorf("--preserve-fds %d: must not be negative", preserve)
+	}
+	if err := unix.CloseRange(uint(3+preserve), ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err != nil {
+		return fmt.Errorf("mark inherited fds close-on-exec: %w", err)
+	}
+	return nil
 }
 
 func (cr *creation) run() error {
@@ -144,13 +166,17 @@ func (cr *creation) newState() *state.State {
 	return st
 }
 
+// cgroupsPath is linux.cgroupsPath as given ("" names the container id).
+func (cr *creation) cgroupsPath() string {
+	if cr.spec.Linux == nil {
+		return ""
+	}
+	return cr.spec.Linux.CgroupsPath
+}
+
 // newCgroup picks the container's cgroup manager; nothing is made yet.
 func (cr *creation) newCgroup() error {
-	var path string
-	if cr.spec.Linux != nil {
-		path = cr.spec.Linux.CgroupsPath
-	}
-	cg, err := cgroups.New(path, cr.opts.ID, cr.opts.Rootless)
+	cg, err := cgroups.New(cr.cgroupsPath(), cr.opts.ID, cr.opts.Rootless)
 	if err != nil {
 		return fmt.Errorf("linux.cgroupsPath: %w", err)
 	}
@@ -159,12 +185,30 @@ func (cr *creation) newCgroup() error {
 }
 
 // makeCgroup creates the container's cgroup and applies its resources,
-// before init may do anything that must be accounted.
+// before init may do anything that must be accounted. A cgroup that already
+// holds processes is refused, as runc 1.2 and later do: hull would
+// otherwise share it with processes it did not start, and account, freeze
+// and kill them as the container's. The cgroup is recorded in the state dir
+// before it is made, so a create killed half-way can still be deleted.
 func (cr *creation) makeCgroup() error {
-	cr.cleanup = append(cr.cleanup, func() { _ = cr.cg.Destroy() })
+	preexisting := cr.cg.Exists()
+	if preexisting {
+		if pids, err := cr.cg.GetPids(); err == nil && len(pids) > 0 {
+			return fmt.Errorf("linux.cgroupsPath %q: the cgroup is not empty (%d process(es) found): refused, hull does not share a cgroup with processes it did not start",
+				cr.cgroupsPath(), len(pids))
+		}
+	}
+	cr.c.st.CgroupPaths = cr.cg.Paths()
+	cr.c.st.CgroupPreexisting = preexisting
+	rec := &state.CreatingCgroup{Paths: cr.c.st.CgroupPaths, Preexisting: preexisting}
+	if err := state.SaveCreatingCgroup(cr.root, cr.opts.ID, rec); err != nil {
+		return err
+	}
+	cr.cleanup = append(cr.cleanup, func() { removeCgroup(cr.cg, preexisting) })
 	if err := cr.cg.Create(); err != nil {
 		return fmt.Errorf("create cgroup: %w", err)
 	}
+	// A rootless create may drop hierarchies it cannot write.
 	cr.c.st.CgroupPaths = cr.cg.Paths()
 	if cr.spec.Linux != nil && cr.spec.Linux.Resources != nil {
 		if err := cr.cg.Set(cr.spec.Linux.Resources); err != nil {
@@ -172,6 +216,20 @@ func (cr *creation) makeCgroup() error {
 		}
 	}
 	return nil
+}
+
+// cgroupName is one directory of the cgroup, for messages.
+func cgroupName(m cgroups.Manager) string {
+	paths := m.Paths()
+	for _, key := range []string{"", "pids", "memory", "devices"} {
+		if p, ok := paths[key]; ok {
+			return p
+		}
+	}
+	for _, p := range paths {
+		return p
+	}
+	return "(none)"
 }
 
 // handshake applies the cgroup (v1: while init's Go runtime starts), hands
@@ -253,17 +311,17 @@ func (cr *creation) writePidFile() error {
 	return nil
 }
 
-// undo removes everything a failed create made, newest first.
+// undo removes everything a failed create made, newest first. It kills only
+// the init it started (and, with it, the container's pid namespace): the
+// cgroup held no process before create, and one that already existed is
+// left in place.
 func (cr *creation) undo() {
-	if cr.pid > 0 && cr.pid != cr.cmd.Process.Pid {
+	if cr.cmd != nil && cr.pid > 0 && cr.pid != cr.cmd.Process.Pid {
 		_ = unix.Kill(cr.pid, unix.SIGKILL)
 	}
 	if cr.cmd != nil && cr.cmd.Process != nil {
 		_ = cr.cmd.Process.Signal(unix.SIGKILL)
 		_, _ = cr.cmd.Process.Wait()
-	}
-	if cr.cg != nil {
-		killCgroup(cr.cg)
 	}
 	if cr.c != nil {
 		cr.c.detachHostMounts()

@@ -6,6 +6,7 @@ import (
 	"github.com/hull-project/hull/libcontainer/rootfs"
 	"time"
 
+	"github.com/hull-project/hull/libcontainer/cgroups"
 	"github.com/hull-project/hull/libcontainer/hooks"
 	"github.com/hull-project/hull/libcontainer/state"
 	"golang.org/x/sys/unix"
@@ -25,8 +26,9 @@ func Delete(root, id string, force bool) error {
 	c, err := Load(root, id)
 	if err != nil {
 		if errors.Is(err, state.ErrNotExist) {
-			// A create that died before writing its state: clean the dir.
-			return state.Remove(root, id)
+			// A create that died before writing its state: its cgroup
+			// (if it got that far) and the dir.
+			return removeUnfinished(root, id)
 		}
 		return err
 	}
@@ -40,21 +42,60 @@ func Delete(root, id string, force bool) error {
 	return c.destroy()
 }
 
+// removeUnfinished cleans up after a create that was killed before it wrote
+// state.json: the init it started dies with its pipe to create, so what is
+// left is the cgroup it recorded and the state dir.
+func removeUnfinished(root, id string) error {
+	rec, err := state.LoadCreatingCgroup(root, id)
+	if err != nil {
+		return err
+	}
+	if rec != nil {
+		m, err := cgroups.Load(rec.Paths)
+		if err != nil {
+			return err
+		}
+		removeCgroup(m, rec.Preexisting)
+		if !rec.Preexisting && m.Exists() {
+			return fmt.Errorf("container %s: its cgroup %s is still there", id, cgroupName(m))
+		}
+	}
+	return state.Remove(root, id)
+}
+
+// removeCgroup kills what runs in a cgroup hull made and removes it; one
+// that was there before create is left as it is.
+func removeCgroup(m cgroups.Manager, preexisting bool) {
+	if preexisting {
+		return
+	}
+	killCgroup(m)
+	_ = m.Destroy()
+}
+
 func (c *Container) destroy() error {
 	if c.st.InitAlive() {
 		_ = unix.Kill(c.st.InitPid, unix.SIGKILL)
 	}
 	m, cgErr := c.cgroup()
-	if cgErr == nil {
-		// Without a pid namespace, init's death does not take the rest.
+	switch {
+	case cgErr != nil:
+	case c.st.SharedPidNS:
+		// Without a pid namespace of its own, init's death does not take
+		// the rest of the container.
 		killCgroup(m)
+	default:
+		// With one it does, and anything else in the cgroup is not the
+		// container's to kill (runc does the same). A paused container's
+		// init only dies once thawed.
+		_ = m.Thaw()
 	}
 	if err := c.waitInitGone(10 * time.Second); err != nil {
 		return err
 	}
 	c.detachHostMounts()
 	var errs []error
-	if cgErr == nil {
+	if cgErr == nil && !c.st.CgroupPreexisting {
 		// Destroy waits out the kernel's EBUSY while killed tasks go.
 		if err := m.Destroy(); err != nil {
 			errs = append(errs, err)

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/hull-project/hull/libcontainer/nsenter"
+	"github.com/hull-project/hull/libcontainer/procfs"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -136,8 +137,8 @@ func (p *nsenterPlan) writeMaps(pid int) error {
 			fmt.Fprintf(&b, "%d %d %d\n", m.ContainerID, m.HostID, m.Size)
 		}
 		path := "/proc/" + strconv.Itoa(pid) + "/" + file
-		if err := os.WriteFile(path, []byte(b.String()), 0); err != nil {
-			return fmt.Errorf("linux.%s: write %s: %w", strings.ToUpper(file[:1])+"idMappings", path, err)
+		if err := procfs.WriteFile(path, []byte(b.String())); err != nil {
+			return fmt.Errorf("linux.%s: %w", strings.ToUpper(file[:1])+"idMappings", err)
 		}
 	}
 	if _, err := p.syncParent.Write([]byte{1}); err != nil {

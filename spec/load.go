@@ -3,6 +3,7 @@ package spec
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -21,9 +22,9 @@ func Load(bundle string) (*specs.Spec, error) {
 		return nil, err
 	}
 	path := filepath.Join(bundle, ConfigFile)
-	data, err := os.ReadFile(path)
+	data, err := readConfig(path)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, pathCause(err))
+		return nil, err
 	}
 	s, err := decode(data)
 	if err != nil {
@@ -33,6 +34,40 @@ func Load(bundle string) (*specs.Spec, error) {
 		return nil, prefixAll(path, err)
 	}
 	return s, nil
+}
+
+// MaxConfigSize bounds config.json. Real configs are kilobytes; a huge one
+// would be read whole, decoded and copied into state.json (100 MB cost
+// about 600 MB of memory), so it is refused before it is read.
+const MaxConfigSize = 64 << 20
+
+// readConfig reads config.json, refusing one over MaxConfigSize without
+// reading more than that (the size is checked while reading, not trusted
+// from a stat: the file may be a pipe or grow meanwhile).
+func readConfig(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, pathCause(err))
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() > MaxConfigSize {
+		return nil, errTooBig(path, fi.Size())
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxConfigSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, pathCause(err))
+	}
+	if len(data) > MaxConfigSize {
+		return nil, errTooBig(path, -1)
+	}
+	return data, nil
+}
+
+func errTooBig(path string, size int64) error {
+	if size < 0 {
+		return fmt.Errorf("%s: larger than the %d MiB limit: refused", path, MaxConfigSize>>20)
+	}
+	return fmt.Errorf("%s: %d bytes is larger than the %d MiB limit: refused", path, size, MaxConfigSize>>20)
 }
 
 func checkBundle(bundle string) error {

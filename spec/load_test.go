@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/hull-project/hull/internal/testutil"
+	"golang.org/x/sys/unix"
 )
 
 func TestLoad(t *testing.T) {
@@ -44,6 +45,33 @@ func TestLoadErrors(t *testing.T) {
 			write(t, b, "{\"ociVersion\": \"1.0.0\"")
 			return b
 		}, "$B/config.json: invalid JSON", nil},
+		{"over the size limit", func(t *testing.T, b string) string {
+			// Sparse: the size is refused before anything is read.
+			if err := os.Truncate(writeFile(b, ConfigFile), MaxConfigSize+1); err != nil {
+				t.Fatal(err)
+			}
+			return b
+		}, "$B/config.json: 67108865 bytes is larger than the 64 MiB limit: refused", nil},
+		{"over the size limit through a fifo", func(t *testing.T, b string) string {
+			path := filepath.Join(b, ConfigFile)
+			if err := unix.Mkfifo(path, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			go func() {
+				f, err := os.OpenFile(path, os.O_WRONLY, 0)
+				if err != nil {
+					return
+				}
+				defer f.Close()
+				chunk := make([]byte, 1<<20)
+				for i := 0; i <= MaxConfigSize>>20; i++ {
+					if _, err := f.Write(chunk); err != nil {
+						return // the reader stopped at the limit
+					}
+				}
+			}()
+			return b
+		}, "$B/config.json: larger than the 64 MiB limit: refused", nil},
 		{"empty", func(t *testing.T, b string) string { write(t, b, " \n"); return b },
 			"$B/config.json: empty file", nil},
 		{"not an object", func(t *testing.T, b string) string { write(t, b, "[]"); return b },

@@ -2,18 +2,22 @@
 // process: the bounding set while still root, then effective, permitted,
 // inheritable and ambient after the uid change.
 //
-// Every call acts on the calling thread only (capabilities, the bounding set
-// and the ambient set are per-thread in Linux), so the caller must hold
-// runtime.LockOSThread from ApplyBounding until it execs the user's process
-// on that same thread.
+// Capabilities, the bounding set and the ambient set are per-thread in
+// Linux. ApplyCaps sets the capability sets of every thread; the bounding
+// and ambient sets act on the calling thread only (they matter at execve),
+// so the caller must hold runtime.LockOSThread from ApplyBounding until it
+// execs the user's process on that same thread.
 package capabilities
 
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
+	"unsafe"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -100,10 +104,14 @@ func inBounding(n int) bool {
 	return err != nil || in == 1
 }
 
-// ApplyCaps sets effective, permitted and inheritable with one capset, then
-// replaces the ambient set. Ambient capabilities that are not also permitted
-// and inheritable (the kernel refuses to raise those) are skipped; the caller
-// may warn about them with UnraisableAmbient.
+// ApplyCaps sets effective, permitted and inheritable on every thread of
+// the process (init is a multi-threaded Go program, and a runtime thread
+// left with full capabilities is a way in for anyone who can write to the
+// process), then replaces the calling thread's ambient set, which only
+// matters at its execve. Ambient capabilities that are not also permitted
+// and inheritable (the kernel refuses to raise those) are skipped; the
+// caller may warn about them with UnraisableAmbient. It needs a process
+// without cgo (syscall.AllThreadsSyscall).
 func (c *Caps) ApplyCaps() error {
 	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
 	var data [2]unix.CapUserData
@@ -113,9 +121,13 @@ func (c *Caps) ApplyCaps() error {
 		data[i].Permitted = uint32(c.permitted >> shift)
 		data[i].Inheritable = uint32(c.inheritable >> shift)
 	}
-	if err := unix.Capset(&hdr, &data[0]); err != nil {
-		return fmt.Errorf("capset (effective %#x, permitted %#x, inheritable %#x): %w",
-			c.effective, c.permitted, c.inheritable, err)
+	_, _, e := syscall.AllThreadsSyscall(unix.SYS_CAPSET,
+		uintptr(unsafe.Pointer(&hdr)), uintptr(unsafe.Pointer(&data[0])), 0)
+	runtime.KeepAlive(&hdr)
+	runtime.KeepAlive(&data)
+	if e != 0 {
+		return fmt.Errorf("capset on every thread (effective %#x, permitted %#x, inheritable %#x): %w",
+			c.effective, c.permitted, c.inheritable, e)
 	}
 	return c.applyAmbient()
 }

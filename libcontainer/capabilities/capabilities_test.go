@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -128,15 +129,18 @@ func runChild(reqJSON string) {
 	if err := c.ApplyBounding(); err != nil {
 		fail(err)
 	}
-	if err := unix.Prctl(unix.PR_SET_KEEPCAPS, 1, 0, 0, 0); err != nil {
+	// As init does: every thread keeps its capabilities across the uid
+	// change (Setresuid acts on every thread), then gets the final sets.
+	keepCaps := func(on uintptr) {
+		if _, _, e := syscall.AllThreadsSyscall(unix.SYS_PRCTL, unix.PR_SET_KEEPCAPS, on, 0); e != 0 {
+			fail(e)
+		}
+	}
+	keepCaps(1)
+	if err := syscall.Setresuid(req.UID, req.UID, req.UID); err != nil {
 		fail(err)
 	}
-	if err := unix.Setresuid(req.UID, req.UID, req.UID); err != nil {
-		fail(err)
-	}
-	if err := unix.Prctl(unix.PR_SET_KEEPCAPS, 0, 0, 0, 0); err != nil {
-		fail(err)
-	}
+	keepCaps(0)
 	if err := c.ApplyCaps(); err != nil {
 		fail(err)
 	}
@@ -148,6 +152,9 @@ func runChild(reqJSON string) {
 	if req.Exec {
 		fail(unix.Exec(testutil.BusyboxPath, []string{"grep", "^Cap", "/proc/self/status"}, nil))
 	}
+	if err := sameCapsOnEveryThread(); err != nil {
+		fail(err)
+	}
 	status, err := os.ReadFile("/proc/thread-self/status")
 	if err != nil {
 		fail(err)
@@ -158,6 +165,47 @@ func runChild(reqJSON string) {
 		}
 	}
 	os.Exit(0)
+}
+
+// sameCapsOnEveryThread checks that no thread of the process kept other
+// capabilities or ids than the calling one: a runtime thread left with
+// uid 0 and every capability is what a co-tenant would attack.
+func sameCapsOnEveryThread() error {
+	self, err := os.ReadFile("/proc/thread-self/status")
+	if err != nil {
+		return err
+	}
+	want := credLines(string(self))
+	tasks, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		return err
+	}
+	if len(tasks) < 2 {
+		return fmt.Errorf("only %d thread: the check needs the Go runtime's others", len(tasks))
+	}
+	for _, task := range tasks {
+		data, err := os.ReadFile("/proc/self/task/" + task.Name() + "/status")
+		if err != nil {
+			return err
+		}
+		if got := credLines(string(data)); got != want {
+			return fmt.Errorf("thread %s has\n%s\nthe exec'ing thread has\n%s", task.Name(), got, want)
+		}
+	}
+	return nil
+}
+
+// credLines keeps the Uid, Gid, Groups, CapInh, CapPrm and CapEff lines.
+func credLines(status string) string {
+	var keep []string
+	for _, line := range strings.Split(status, "\n") {
+		for _, p := range []string{"Uid:", "Gid:", "Groups:", "CapInh:", "CapPrm:", "CapEff:"} {
+			if strings.HasPrefix(line, p) {
+				keep = append(keep, line)
+			}
+		}
+	}
+	return strings.Join(keep, "\n")
 }
 
 // runCapsChild returns the child's Cap* lines as name -> hex mask.

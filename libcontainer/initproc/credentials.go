@@ -2,16 +2,29 @@ package initproc
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
-	"os"
+	"path/filepath"
+	"syscall"
 
 	"github.com/hull-project/hull/libcontainer/capabilities"
+	"github.com/hull-project/hull/libcontainer/procfs"
 	"golang.org/x/sys/unix"
 )
 
 // setCredentials drops the bounding set while still privileged, changes
 // uid/gid/groups keeping the permitted set, then sets the final capability
-// sets. The raw syscalls act on this (locked) thread, the one that execs.
+// sets.
+//
+// Init is a Go program with several OS threads, and credentials are
+// per-thread in Linux. Every thread gets the container's ids and
+// capabilities (the CVE-2016-9962 class: a co-tenant that reaches a runtime
+// thread still holding uid 0 and every capability owns the host), so the
+// id and capset changes go through syscall.AllThreadsSyscall (hull is pure
+// Go, which that needs). The bounding and ambient sets only matter at
+// execve, which only the locked thread does (exec ends the others), and a
+// thread without permitted capabilities cannot raise anything from its
+// bounding set, so those stay per-thread.
 func (s *initState) setCredentials() error {
 	p := s.cfg.Spec.Process
 	caps, err := capabilities.New(p.Capabilities)
@@ -21,20 +34,21 @@ func (s *initState) setCredentials() error {
 	if err := caps.ApplyBounding(); err != nil {
 		return fmt.Errorf("capability bounding set: %w", err)
 	}
-	if err := unix.Prctl(unix.PR_SET_KEEPCAPS, 1, 0, 0, 0); err != nil {
+	if err := allThreadsPrctl(unix.PR_SET_KEEPCAPS, 1); err != nil {
 		return fmt.Errorf("keep capabilities: %w", err)
 	}
 	if err := setGroups(p.User.AdditionalGids); err != nil {
 		return err
 	}
-	gid, uid := uintptr(p.User.GID), uintptr(p.User.UID)
-	if _, _, e := unix.RawSyscall(unix.SYS_SETRESGID, gid, gid, gid); e != 0 {
-		return fmt.Errorf("process.user.gid %d: %w", p.User.GID, e)
+	gid, uid := int(p.User.GID), int(p.User.UID)
+	// syscall's Setres[ug]id apply to every thread of the process.
+	if err := syscall.Setresgid(gid, gid, gid); err != nil {
+		return fmt.Errorf("process.user.gid %d: %w", p.User.GID, err)
 	}
-	if _, _, e := unix.RawSyscall(unix.SYS_SETRESUID, uid, uid, uid); e != 0 {
-		return fmt.Errorf("process.user.uid %d: %w", p.User.UID, e)
+	if err := syscall.Setresuid(uid, uid, uid); err != nil {
+		return fmt.Errorf("process.user.uid %d: %w", p.User.UID, err)
 	}
-	if err := unix.Prctl(unix.PR_SET_KEEPCAPS, 0, 0, 0, 0); err != nil {
+	if err := allThreadsPrctl(unix.PR_SET_KEEPCAPS, 0); err != nil {
 		return fmt.Errorf("reset keep capabilities: %w", err)
 	}
 	if err := caps.ApplyCaps(); err != nil {
@@ -43,23 +57,29 @@ func (s *initState) setCredentials() error {
 	return nil
 }
 
-// setGroups replaces the supplementary groups with additionalGids, unless
-// the user namespace forbids setgroups (then there is nothing to drop).
+func allThreadsPrctl(option, arg uintptr) error {
+	if _, _, e := syscall.AllThreadsSyscall(unix.SYS_PRCTL, option, arg, 0); e != 0 {
+		return e
+	}
+	return nil
+}
+
+// setGroups replaces the supplementary groups of every thread with
+// additionalGids, unless the user namespace forbids setgroups (then there
+// is nothing to drop).
 func setGroups(gids []uint32) error {
-	if data, err := os.ReadFile("/proc/self/setgroups"); err == nil && bytes.HasPrefix(data, []byte("deny")) {
+	if data, err := procfs.ReadFile("/proc/self/setgroups"); err == nil && bytes.HasPrefix(data, []byte("deny")) {
 		if len(gids) > 0 {
 			return fmt.Errorf("process.user.additionalGids: setgroups is denied in this user namespace")
 		}
 		return nil
 	}
-	list := make([]uint32, len(gids))
-	copy(list, gids)
-	var ptr uintptr
-	if len(list) > 0 {
-		ptr = uintptrOf(&list[0])
+	list := make([]int, len(gids))
+	for i, g := range gids {
+		list[i] = int(g)
 	}
-	if _, _, e := unix.RawSyscall(unix.SYS_SETGROUPS, uintptr(len(list)), ptr, 0); e != 0 {
-		return fmt.Errorf("process.user.additionalGids %v: %w", gids, e)
+	if err := syscall.Setgroups(list); err != nil {
+		return fmt.Errorf("process.user.additionalGids %v: %w", gids, err)
 	}
 	return nil
 }
@@ -73,10 +93,32 @@ func (s *initState) setProcessAttrs() error {
 	if err := unix.Chdir(p.Cwd); err != nil {
 		return fmt.Errorf("process.cwd %s: %w", p.Cwd, err)
 	}
+	if err := verifyCwd(); err != nil {
+		return fmt.Errorf("process.cwd %s: %w", p.Cwd, err)
+	}
 	if p.NoNewPrivileges {
 		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 			return fmt.Errorf("process.noNewPrivileges: %w", err)
 		}
+	}
+	return nil
+}
+
+// verifyCwd checks that the working directory is inside the container's
+// root (the CVE-2024-21626 class: a cwd reached through a host fd, such as
+// /proc/self/fd/N, would hand the process a host directory). getcwd(2)
+// marks a directory outside the root "(unreachable)", which unix.Getwd
+// turns into ENOENT. os.Getwd is not used: it trusts $PWD first.
+func verifyCwd() error {
+	wd, err := unix.Getwd()
+	if errors.Is(err, unix.ENOENT) {
+		return errors.New("the working directory is outside the container's root: possible container breakout, refused")
+	}
+	if err != nil {
+		return fmt.Errorf("verify the working directory: %w", err)
+	}
+	if !filepath.IsAbs(wd) {
+		return fmt.Errorf("the working directory %q is not absolute: possible container breakout, refused", wd)
 	}
 	return nil
 }

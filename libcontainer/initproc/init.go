@@ -24,11 +24,14 @@ type step struct {
 	fn   func(*initState) error
 }
 
-// steps is the documented order of init. Namespace work comes first, the
-// root filesystem next, then everything that needs the final root (console,
-// hostname, sysctl, masks), and the credential changes last, because after
-// them init may lack the privileges the earlier steps need.
+// steps is the documented order of init. Every fd above the preserved ones
+// is marked close-on-exec first, so no host fd can reach the container
+// whatever fails later. Namespace work comes next, the root filesystem,
+// then everything that needs the final root (console, hostname, sysctl,
+// masks), and the credential changes last, because after them init may
+// lack the privileges the earlier steps need.
 var steps = []step{
+	{"close fds", (*initState).closeFds},
 	{"late namespaces", (*initState).lateNamespaces},
 	{"loopback", (*initState).loopbackUp},
 	{"rootfs", (*initState).setupRootfs},
@@ -40,16 +43,26 @@ var steps = []step{
 	{"rlimits", (*initState).setRlimits},
 	{"oom score", (*initState).setOOMScore},
 	{"keyring", (*initState).joinKeyring},
+	{"lsm", (*initState).applyLSM},
 	{"credentials", (*initState).setCredentials},
 	{"process attributes", (*initState).setProcessAttrs},
-	{"close fds", (*initState).closeFds},
 }
 
 func init() {
+	if len(os.Args) < 2 || os.Args[1] != "init" {
+		return
+	}
 	// Namespaces entered by unshare/setns and credentials changed by raw
 	// syscalls belong to one thread; exec from the same thread carries them.
-	if len(os.Args) > 1 && os.Args[1] == "init" {
-		runtime.LockOSThread()
+	runtime.LockOSThread()
+	// Non-dumpable before anything else (the CVE-2016-9962 class): while
+	// init waits for start it is hull's code with the host's privileges
+	// in a pid namespace that other containers may share, and only a
+	// process with CAP_SYS_PTRACE may then open its /proc/<pid>/mem or
+	// ptrace it. execve of the user's process makes it dumpable again.
+	if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
+		fmt.Fprintln(os.Stderr, "hull init: make init non-dumpable:", err)
+		os.Exit(1)
 	}
 }
 

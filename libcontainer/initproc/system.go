@@ -3,12 +3,13 @@ package initproc
 import (
 	"errors"
 	"fmt"
-	"github.com/hull-project/hull/spec"
-	"os"
 	"strconv"
 	"strings"
 	"syscall"
 
+	"github.com/hull-project/hull/libcontainer/lsm"
+	"github.com/hull-project/hull/libcontainer/procfs"
+	"github.com/hull-project/hull/spec"
 	"golang.org/x/sys/unix"
 )
 
@@ -27,20 +28,16 @@ func (s *initState) setHostname() error {
 	return nil
 }
 
-// writeSysctls writes linux.sysctl through the container's own /proc,
-// refusing to write unless /proc/sys really is procfs (a container-made
-// directory there must not receive our writes).
+// writeSysctls writes linux.sysctl through the container's own /proc, each
+// through an fd checked to be procfs (a container-made directory, symlink
+// or mount there must not receive our writes).
 func (s *initState) writeSysctls() error {
-	if s.cfg.Spec.Linux == nil || len(s.cfg.Spec.Linux.Sysctl) == 0 {
+	if s.cfg.Spec.Linux == nil {
 		return nil
-	}
-	var st unix.Statfs_t
-	if err := unix.Statfs("/proc/sys", &st); err != nil || st.Type != unix.PROC_SUPER_MAGIC {
-		return fmt.Errorf("linux.sysctl: /proc/sys is not procfs")
 	}
 	for key, val := range s.cfg.Spec.Linux.Sysctl {
 		p := "/proc/sys/" + strings.ReplaceAll(key, ".", "/")
-		if err := os.WriteFile(p, []byte(val), 0); err != nil {
+		if err := procfs.WriteFile(p, []byte(val)); err != nil {
 			return fmt.Errorf("linux.sysctl %s=%s: %w", key, val, err)
 		}
 	}
@@ -68,7 +65,7 @@ func (s *initState) setOOMScore() error {
 	if adj == nil {
 		return nil
 	}
-	if err := os.WriteFile("/proc/self/oom_score_adj", []byte(strconv.Itoa(*adj)), 0); err != nil {
+	if err := procfs.WriteFile("/proc/self/oom_score_adj", []byte(strconv.Itoa(*adj))); err != nil {
 		return fmt.Errorf("process.oomScoreAdj %d: %w", *adj, err)
 	}
 	return nil
@@ -89,6 +86,8 @@ func (s *initState) joinKeyring() error {
 
 // closeFds marks every fd above the preserved ones close-on-exec, so nothing
 // hull or its caller opened leaks into the container (CVE-2024-21626 class).
+// hull's create already did the same before it started init; this guards
+// init's own fds (its pipe, the fifo, the console socket).
 func (s *initState) closeFds() error {
 	first := uint(3 + s.cfg.PreserveFds)
 	if err := unix.CloseRange(first, ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err != nil {
@@ -105,4 +104,11 @@ func (s *initState) newSession() error {
 		return fmt.Errorf("setsid: %w", err)
 	}
 	return nil
+}
+
+// applyLSM sets the AppArmor profile and SELinux label the user's process
+// enters at execve (create has refused any the host cannot apply). It runs
+// while init may still write its own attributes, before the credentials.
+func (s *initState) applyLSM() error {
+	return lsm.ApplyOnExec(s.cfg.Spec.Process)
 }

@@ -51,6 +51,10 @@ type State struct {
 	// RootfsMountsBefore is how many mounts sat on the rootfs path before
 	// create: delete detaches only those stacked above.
 	RootfsMountsBefore int `json:"rootfs_mounts_before,omitempty"`
+	// CgroupPreexisting is true when the cgroup was there before create
+	// (empty: create refuses a populated one); delete leaves the
+	// directory in place.
+	CgroupPreexisting bool `json:"cgroup_preexisting,omitempty"`
 }
 
 // Dir is the state directory of container id under root.
@@ -116,4 +120,47 @@ func List(root string) ([]string, error) {
 		}
 	}
 	return ids, nil
+}
+
+// cgroupFile records a container's cgroup while create is still running,
+// before state.json exists: a create killed in between (SIGKILL, OOM) leaves
+// the cgroup behind, and `delete --force` finds it here.
+const cgroupFile = "cgroup.json"
+
+// CreatingCgroup is what cgroupFile holds.
+type CreatingCgroup struct {
+	Paths map[string]string `json:"paths"`
+	// Preexisting is true when the cgroup was there before create: hull
+	// then leaves the directory, and processes it did not start, alone.
+	Preexisting bool `json:"preexisting,omitempty"`
+}
+
+// SaveCreatingCgroup writes cgroupFile in container id's state dir.
+func SaveCreatingCgroup(root, id string, cg *CreatingCgroup) error {
+	data, err := json.Marshal(cg)
+	if err != nil {
+		return fmt.Errorf("encode cgroup record: %w", err)
+	}
+	path := filepath.Join(Dir(root, id), cgroupFile)
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		return fmt.Errorf("write cgroup record: %w", err)
+	}
+	return nil
+}
+
+// LoadCreatingCgroup reads the record of a create that never finished; nil
+// when there is none.
+func LoadCreatingCgroup(root, id string) (*CreatingCgroup, error) {
+	data, err := os.ReadFile(filepath.Join(Dir(root, id), cgroupFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read cgroup record of %s: %w", id, err)
+	}
+	var cg CreatingCgroup
+	if err := json.Unmarshal(data, &cg); err != nil {
+		return nil, fmt.Errorf("cgroup record of %s is corrupt: %w", id, err)
+	}
+	return &cg, nil
 }

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #ifndef CLONE_NEWTIME
@@ -156,6 +157,11 @@ static void unshare_user(int syncfd)
 	}
 	if (unshare(CLONE_NEWUSER) < 0)
 		die("unshare user namespace");
+	// The parent writes our /proc/<pid>/{uid,gid}_map, whose owner is root
+	// while we are non-dumpable: a parent without host root (rootless)
+	// could not open them. Dumpable only for the wait, as runc does.
+	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+		die("make dumpable for the id maps");
 	if (write(syncfd, &c, 1) != 1)
 		die("ask for id maps on sync fd %d", syncfd);
 	n = read(syncfd, &c, 1);
@@ -164,6 +170,8 @@ static void unshare_user(int syncfd)
 			errno = EPIPE;
 		die("wait for id maps on sync fd %d", syncfd);
 	}
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		die("make non-dumpable again");
 	become_root();
 }
 
@@ -229,6 +237,11 @@ __attribute__((constructor)) static void hull_nsenter(void)
 
 	if (getenv("_HULL_NSENTER") == NULL)
 		return;
+	// Non-dumpable before joining anything (the CVE-2016-9962 class): a
+	// process of a namespace we join must not ptrace us or open our
+	// /proc/<pid>/mem while we still hold the host's privileges.
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		die("make non-dumpable");
 	// A caller that hung up on a fd we write to is an error to report, not a
 	// SIGPIPE that kills us silently; the old action is back before Go starts.
 	sigaction(SIGPIPE, &ignore, &old_pipe);
