@@ -84,22 +84,49 @@ func setGroups(gids []uint32) error {
 	return nil
 }
 
+// enterCwd enters process.cwd while init is still root, as runc does, so
+// a directory only root may search still works for a container user who
+// may enter the final directory (a volume chowned to that user). If root
+// is refused (a root-squashing mount), setProcessAttrs tries again as the
+// container's user.
+func (s *initState) enterCwd() error {
+	cwd := s.cfg.Spec.Process.Cwd
+	err := unix.Chdir(cwd)
+	if errors.Is(err, unix.EACCES) || errors.Is(err, unix.EPERM) {
+		s.cwdPending = true
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("process.cwd %s: %w", cwd, err)
+	}
+	return checkCwd(cwd)
+}
+
 // setProcessAttrs applies the settings that must follow the uid change.
 func (s *initState) setProcessAttrs() error {
 	p := s.cfg.Spec.Process
 	if p.User.Umask != nil {
 		unix.Umask(int(*p.User.Umask))
 	}
-	if err := unix.Chdir(p.Cwd); err != nil {
-		return fmt.Errorf("process.cwd %s: %w", p.Cwd, err)
-	}
-	if err := verifyCwd(); err != nil {
-		return fmt.Errorf("process.cwd %s: %w", p.Cwd, err)
+	if s.cwdPending {
+		if err := unix.Chdir(p.Cwd); err != nil {
+			return fmt.Errorf("process.cwd %s: %w", p.Cwd, err)
+		}
+		if err := checkCwd(p.Cwd); err != nil {
+			return err
+		}
 	}
 	if p.NoNewPrivileges {
 		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 			return fmt.Errorf("process.noNewPrivileges: %w", err)
 		}
+	}
+	return nil
+}
+
+func checkCwd(cwd string) error {
+	if err := verifyCwd(); err != nil {
+		return fmt.Errorf("process.cwd %s: %w", cwd, err)
 	}
 	return nil
 }

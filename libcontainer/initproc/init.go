@@ -16,6 +16,9 @@ type initState struct {
 	pipe  *os.File
 	fifo  int             // fd of the exec fifo (an O_PATH fd from the parent)
 	newNS map[string]bool // namespaces created for the container, by spec type
+	// cwdPending: root could not enter process.cwd; the container's user
+	// tries after the credential change.
+	cwdPending bool
 }
 
 // step is one named stage of init, run in the fixed order of steps below.
@@ -44,6 +47,7 @@ var steps = []step{
 	{"oom score", (*initState).setOOMScore},
 	{"keyring", (*initState).joinKeyring},
 	{"lsm", (*initState).applyLSM},
+	{"cwd", (*initState).enterCwd},
 	{"credentials", (*initState).setCredentials},
 	{"process attributes", (*initState).setProcessAttrs},
 }
