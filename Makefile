@@ -9,15 +9,17 @@ COMMIT   ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 # hull is pure Go (no cgo: a cgo start costs about 1 ms more, and a
 # lifecycle starts hull four times). The C part, hull-nsenter, is a small
 # static helper beside it, run only for namespaces joined by path or a new
-# time namespace.
+# time namespace. hull-seccomp, the other helper, is the only cgo program:
+# it compiles a seccomp profile with libseccomp (static, from
+# libseccomp-dev), and hull runs it only when its cache lacks the profile.
 HULL_LDFLAGS = -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 CC ?= cc
-BINARIES = bin/hull bin/hull-nsenter bin/builder bin/recvtty
+BINARIES = bin/hull bin/hull-nsenter bin/hull-seccomp bin/builder bin/recvtty
 # The tests run the binaries built here; the builder's RUN steps use hull.
 TEST_ENV = HULL_BINARY=$(CURDIR)/bin/hull HULL_TEST_RUNTIME=$(CURDIR)/bin/hull
 TESTFLAGS ?= -count=1 -timeout 30m
 
-.PHONY: all clean test test-unit-integration test-cgroupv2 conformance bench install lint example
+.PHONY: all clean test test-unit-integration test-cgroupv2 conformance bench install lint example fuzz
 
 all: $(BINARIES)
 
@@ -27,6 +29,9 @@ bin/hull: FORCE
 bin/hull-nsenter: libcontainer/nsenter/helper/nsenter.c
 	@mkdir -p bin
 	$(CC) -O2 -Wall -Wextra -Werror -static -o $@ $<
+
+bin/hull-seccomp: FORCE
+	CGO_ENABLED=1 $(GO) build -trimpath -ldflags '-linkmode external -extldflags -static' -o $@ ./libcontainer/seccomp/helper
 
 bin/builder: FORCE
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-X main.version=$(VERSION)' -o $@ ./builder
@@ -38,12 +43,23 @@ FORCE:
 
 # Everything CI gates on: unit and integration tests (as root), the pure
 # cgroup v2 lane in a VM, and the runtime-tools validation suite.
-test: all lint conformance test-cgroupv2 test-unit-integration
+test: all lint fuzz conformance test-cgroupv2 test-unit-integration
 
 # Unit and integration tests: integration tests need root and say so when
 # they skip.
 test-unit-integration: all
 	$(TEST_ENV) $(GO) test $(TESTFLAGS) ./...
+
+# The parsers of untrusted input, fuzzed for a bounded time each (their
+# seed corpora also run as plain tests): config.json, seccomp profiles and
+# the seccomp cache files under the state root.
+FUZZTIME ?= 15s
+FUZZ_TARGETS = ./spec:FuzzLoad ./libcontainer/seccomp:FuzzTranslate ./libcontainer/seccomp:FuzzCacheFile
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $$t ($(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) "$${t%%:*}"; \
+	done
 
 # The cgroup packages' tests and hull's integration tests on a kernel that
 # mounts only cgroup2 (qemu, software emulation; needs qemu-system-x86 and

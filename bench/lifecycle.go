@@ -4,10 +4,12 @@
 //
 //	HULL=bin/hull go test -bench . -benchtime 30x -run '^$' ./bench/
 //
-// It prints median wall and CPU ms per lifecycle, per-phase medians, peak
-// RSS and ratios against crun. Without $HULL it builds ./runtime itself; a
-// runtime that is missing or whose first lifecycle fails is skipped with
-// the reason. The test binary re-executes itself in a private mount
+// BenchmarkLifecycle uses a plain config; BenchmarkLifecycleSeccomp adds
+// Docker's default seccomp profile (linux.seccomp). Each prints median wall
+// and CPU ms per lifecycle, per-phase medians, peak RSS and ratios against
+// crun. hull is $HULL, else $HULL_BINARY (what make bench sets), else built
+// from ./runtime, with hull-seccomp beside it; a runtime that is missing or
+// whose first lifecycle fails is skipped with the reason. The test binary re-executes itself in a private mount
 // namespace without the host's cgroup2 mount (crun 1.8 refuses hybrid
 // hosts), see conformance/cgroupv1ns.
 package bench
@@ -27,6 +29,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/hull-project/hull/conformance/cgroupv1ns"
+	"github.com/hull-project/hull/spec"
 )
 
 // Runtime is one OCI runtime binary with its own state root and bundle.
@@ -53,6 +56,22 @@ type Sample struct {
 	// exec records the parent's memory as its peak), so their peak comes
 	// from a separate run under GNU time: PeakRSS.
 	MaxRSS int64
+	// Exit is the container process's exit status (128+signal when killed)
+	// when this process reaped it, -1 when the runtime did. Lifecycle fails
+	// with an *ExitError on a non-zero status: a container that does not
+	// run its program to the end (say, a seccomp filter kills it) must not
+	// count as a fast lifecycle.
+	Exit int
+}
+
+// ExitError is a lifecycle whose container exited with a non-zero status.
+type ExitError struct {
+	Runtime, ID string
+	Status      int
+}
+
+func (e *ExitError) Error() string {
+	return fmt.Sprintf("%s: container %s exited with status %d", e.Runtime, e.ID, e.Status)
 }
 
 // Wall is the whole lifecycle's wall time.
@@ -71,6 +90,7 @@ func BecomeSubreaper() error {
 // Lifecycle runs create, start, wait and delete of container id once. Only
 // one lifecycle may run at a time in the process: it reaps every orphan.
 func (rt Runtime) Lifecycle(id string) (s Sample, err error) {
+	s.Exit = -1
 	before, err := childrenCPU()
 	if err != nil {
 		return s, err
@@ -102,6 +122,9 @@ func (rt Runtime) Lifecycle(id string) (s Sample, err error) {
 	}
 	if s.Wait, err = rt.wait(&s, id, pid); err != nil {
 		return s, err
+	}
+	if s.Exit > 0 {
+		return s, &ExitError{Runtime: rt.Name, ID: id, Status: s.Exit}
 	}
 	s.Delete, err = rt.run(&s, "delete", id)
 	return s, err
@@ -168,6 +191,10 @@ func (rt Runtime) wait(s *Sample, id string, pid int) (time.Duration, error) {
 	_, err = unix.Wait4(pid, &ws, unix.WNOHANG, &ru)
 	if err == nil {
 		s.MaxRSS = max(s.MaxRSS, ru.Maxrss)
+		s.Exit = ws.ExitStatus()
+		if ws.Signaled() {
+			s.Exit = 128 + int(ws.Signal())
+		}
 		return time.Since(start), nil
 	}
 	if !errors.Is(err, unix.ECHILD) {
@@ -230,10 +257,12 @@ func removeCgroups(id string) {
 }
 
 // Cleanup force-deletes every container left in the runtime's state root.
+// Directories whose name is no valid container id are not containers:
+// hull keeps its seccomp filter cache in <root>/@seccomp.
 func (rt Runtime) Cleanup() {
 	entries, _ := os.ReadDir(rt.Root)
 	for _, e := range entries {
-		if e.IsDir() {
+		if e.IsDir() && spec.ValidateID(e.Name()) == nil {
 			rt.forceDelete(e.Name())
 			removeCgroups(e.Name())
 		}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/hull-project/hull/conformance/cgroupv1ns"
+	"github.com/hull-project/hull/internal/testutil"
 )
 
 // TestMain re-executes the test binary in a private mount namespace where
@@ -26,6 +27,7 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	removeBuiltHull()
+	testutil.Cleanup()
 	printResults()
 	os.Exit(code)
 }

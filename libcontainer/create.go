@@ -13,6 +13,7 @@ import (
 	"github.com/hull-project/hull/libcontainer/hooks"
 	"github.com/hull-project/hull/libcontainer/initproc"
 	"github.com/hull-project/hull/libcontainer/lsm"
+	"github.com/hull-project/hull/libcontainer/seccomp"
 	"github.com/hull-project/hull/libcontainer/state"
 	"github.com/hull-project/hull/spec"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -43,7 +44,8 @@ type creation struct {
 	lock    *state.Lock
 	cg      cgroups.Manager
 	cmd     *exec.Cmd
-	pid     int // init's host pid (not cmd's when nsenter forked)
+	pid     int              // init's host pid (not cmd's when nsenter forked)
+	seccomp *seccomp.Program // linux.seccomp compiled; nil for none
 	cleanup []func()
 }
 
@@ -68,7 +70,14 @@ func Create(root string, opts CreateOpts) (*Container, *os.Process, error) {
 	if err := lsm.Detect().Check(sp); err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", filepath.Join(bundle, spec.ConfigFile), err)
 	}
-	cr := &creation{opts: opts, root: root, spec: sp}
+	// Compiled before anything is made: a profile that cannot be applied
+	// fails the create cleanly, and a container never runs without the
+	// filter it asked for.
+	prog, err := prepareSeccomp(root, sp)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", filepath.Join(bundle, spec.ConfigFile), err)
+	}
+	cr := &creation{opts: opts, root: root, spec: sp, seccomp: prog}
 	if err := cr.run(); err != nil {
 		cr.undo()
 		return nil, nil, err
@@ -263,6 +272,13 @@ func (cr *creation) handshake(p *initPipe) error {
 				return err
 			}
 			if err := ch.Send(initproc.Message{Type: initproc.MsgResume}); err != nil {
+				return err
+			}
+		case initproc.MsgSeccomp:
+			if err := cr.sendSeccompListener(pid, m.Fd); err != nil {
+				return err
+			}
+			if err := ch.Send(initproc.Message{Type: initproc.MsgSeccompDone}); err != nil {
 				return err
 			}
 		case initproc.MsgReady:

@@ -147,6 +147,7 @@ func (cr *creation) startInit() (*initPipe, error) {
 		HookSync: needsHookSync(sp),
 		FifoFd:   pipeFd + 1, ConsoleFd: consoleFd, PreserveFds: cr.opts.PreserveFds,
 		SetnsInInit: setns,
+		Seccomp:     cr.seccomp,
 	}
 	return &initPipe{parent: parent, cfg: cfg, bornInCgroup: born != nil}, nil
 }

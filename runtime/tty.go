@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/hull-project/hull/libcontainer/console"
+	"github.com/hull-project/hull/spec"
 	"golang.org/x/sys/unix"
 )
 
@@ -25,8 +26,13 @@ type ttyProxy struct {
 	outputDone chan struct{}
 }
 
+// specWantsTerminal peeks at process.terminal before create loads the spec.
+// It reads config.json through spec.ReadConfig, as create does, so that an
+// oversized file is refused unread here too (os.ReadFile made `run` hold a
+// 68 MB config whole before create refused it); any error is create's to
+// report.
 func specWantsTerminal(bundle string) bool {
-	data, err := os.ReadFile(filepath.Join(bundle, "config.json"))
+	data, err := spec.ReadConfig(bundle)
 	if err != nil {
 		return false
 	}

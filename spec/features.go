@@ -3,10 +3,14 @@ package spec
 import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/opencontainers/runtime-spec/specs-go/features"
+
+	"github.com/hull-project/hull/libcontainer/seccomp"
 )
 
 // Features returns the runtime-spec features document for `hull features`:
-// what this build of hull understands, not what the host supports.
+// what this build of hull understands, not what the host supports, except
+// seccomp's supportedFlags, which the runtime-spec defines as the known
+// flags the running kernel accepts.
 func Features() *features.Features {
 	var nss []string
 	for _, ns := range namespaceOrder {
@@ -23,10 +27,20 @@ func Features() *features.Features {
 			Cgroup: &features.Cgroup{
 				V1: ptr(true), V2: ptr(true), Systemd: ptr(false), SystemdUser: ptr(false),
 			},
-			// Seccomp, LSMs and Intel RDT are not implemented yet: say so
-			// rather than leave them unknown, so callers do not rely on them.
-			Seccomp:         &features.Seccomp{Enabled: ptr(false)},
-			Apparmor:        &features.Apparmor{Enabled: ptr(false)},
+			Seccomp: &features.Seccomp{
+				Enabled:        ptr(true),
+				Actions:        seccomp.KnownActions(),
+				Operators:      seccomp.KnownOperators(),
+				Archs:          seccomp.KnownArchs(),
+				KnownFlags:     seccomp.KnownFlags(),
+				SupportedFlags: seccomp.SupportedFlags(),
+			},
+			// process.apparmorProfile is applied (where the host runs
+			// AppArmor; refused elsewhere). SELinux is reported off:
+			// process labels are applied but linux.mountLabel is refused,
+			// so a client that labels mounts must not pick hull for it.
+			// Intel RDT is not implemented: said, not left unknown.
+			Apparmor:        &features.Apparmor{Enabled: ptr(true)},
 			Selinux:         &features.Selinux{Enabled: ptr(false)},
 			IntelRdt:        &features.IntelRdt{Enabled: ptr(false)},
 			MountExtensions: &features.MountExtensions{IDMap: &features.IDMap{Enabled: ptr(false)}},

@@ -47,8 +47,25 @@ func TestFeatures(t *testing.T) {
 	if !*c.V1 || !*c.V2 || *c.Systemd || *c.SystemdUser {
 		t.Errorf("cgroup %+v", c)
 	}
-	if *l.Seccomp.Enabled || *l.Apparmor.Enabled || *l.Selinux.Enabled || *l.IntelRdt.Enabled || *l.MountExtensions.IDMap.Enabled {
-		t.Error("seccomp, apparmor, selinux, intelRdt and idmap must be reported disabled")
+	if !*l.Seccomp.Enabled || !*l.Apparmor.Enabled {
+		t.Error("seccomp and apparmor are applied and must be reported enabled")
+	}
+	if *l.Selinux.Enabled || *l.IntelRdt.Enabled || *l.MountExtensions.IDMap.Enabled {
+		t.Error("selinux (mount labels), intelRdt and idmap are refused and must be reported disabled")
+	}
+	sc := l.Seccomp
+	for _, want := range []struct {
+		list []string
+		name string
+	}{{sc.Actions, "SCMP_ACT_NOTIFY"}, {sc.Operators, "SCMP_CMP_MASKED_EQ"}, {sc.Archs, "SCMP_ARCH_X86_64"}, {sc.KnownFlags, "SECCOMP_FILTER_FLAG_LOG"}} {
+		if !slices.Contains(want.list, want.name) {
+			t.Errorf("seccomp features lack %s: %v", want.name, want.list)
+		}
+	}
+	for _, f := range sc.SupportedFlags {
+		if !slices.Contains(sc.KnownFlags, f) {
+			t.Errorf("supported flag %s is not a known flag", f)
+		}
 	}
 	if _, err := json.Marshal(f); err != nil {
 		t.Fatal(err)

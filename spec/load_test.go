@@ -51,7 +51,7 @@ func TestLoadErrors(t *testing.T) {
 				t.Fatal(err)
 			}
 			return b
-		}, "$B/config.json: 67108865 bytes is larger than the 64 MiB limit: refused", nil},
+		}, "$B/config.json: 16777217 bytes is larger than the 16 MiB limit: refused", nil},
 		{"over the size limit through a fifo", func(t *testing.T, b string) string {
 			path := filepath.Join(b, ConfigFile)
 			if err := unix.Mkfifo(path, 0o600); err != nil {
@@ -71,7 +71,7 @@ func TestLoadErrors(t *testing.T) {
 				}
 			}()
 			return b
-		}, "$B/config.json: larger than the 64 MiB limit: refused", nil},
+		}, "$B/config.json: larger than the 16 MiB limit: refused", nil},
 		{"empty", func(t *testing.T, b string) string { write(t, b, " \n"); return b },
 			"$B/config.json: empty file", nil},
 		{"not an object", func(t *testing.T, b string) string { write(t, b, "[]"); return b },

@@ -22,6 +22,7 @@ func checkLinux(p *problems, s *specs.Spec) {
 	checkDevices(p, l.Devices)
 	checkRootfsPropagation(p, l.RootfsPropagation)
 	checkCgroupsPath(p, l.CgroupsPath)
+	checkSeccomp(p, l.Seccomp)
 }
 
 // checkUTS follows runc: the hostname may only be set in a UTS namespace

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hull-project/hull/conformance/tap"
+	"github.com/hull-project/hull/spec"
 )
 
 // Runner runs validation programs against one runtime binary.
@@ -158,6 +159,8 @@ func (r *Runner) exec(ctx context.Context, program, tmp string) (stdout, stderr 
 }
 
 // deleteContainers force-deletes every container left in the state root.
+// Directories whose name is no valid container id are not containers
+// (hull's seccomp filter cache, <root>/@seccomp), and stay.
 func (r *Runner) deleteContainers() error {
 	entries, err := os.ReadDir(r.stateRoot())
 	if err != nil {
@@ -165,7 +168,7 @@ func (r *Runner) deleteContainers() error {
 	}
 	var failed []string
 	for _, e := range entries {
-		if !e.IsDir() {
+		if !e.IsDir() || spec.ValidateID(e.Name()) != nil {
 			continue
 		}
 		out, err := exec.Command(r.Runtime, "--root", r.stateRoot(), "delete", "--force", e.Name()).CombinedOutput()

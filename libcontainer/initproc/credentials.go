@@ -58,10 +58,16 @@ func (s *initState) setCredentials() error {
 }
 
 func allThreadsPrctl(option, arg uintptr) error {
-	if _, _, e := syscall.AllThreadsSyscall(unix.SYS_PRCTL, option, arg, 0); e != 0 {
-		return e
+	_, _, e := syscall.AllThreadsSyscall(unix.SYS_PRCTL, option, arg, 0)
+	switch e {
+	case 0:
+		return nil
+	case syscall.ENOTSUP:
+		// Go refuses AllThreadsSyscall in a binary linked with cgo, and
+		// without it a thread could keep root's credentials.
+		return fmt.Errorf("%w: this hull binary was built with cgo; build it with CGO_ENABLED=0", e)
 	}
-	return nil
+	return e
 }
 
 // setGroups replaces the supplementary groups of every thread with

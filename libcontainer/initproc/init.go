@@ -32,7 +32,8 @@ type step struct {
 // whatever fails later. Namespace work comes next, the root filesystem,
 // then everything that needs the final root (console, hostname, sysctl,
 // masks), and the credential changes last, because after them init may
-// lack the privileges the earlier steps need.
+// lack the privileges the earlier steps need. The seccomp filter is loaded
+// at one of its two places (see seccomp.go).
 var steps = []step{
 	{"close fds", (*initState).closeFds},
 	{"late namespaces", (*initState).lateNamespaces},
@@ -48,8 +49,10 @@ var steps = []step{
 	{"keyring", (*initState).joinKeyring},
 	{"lsm", (*initState).applyLSM},
 	{"cwd", (*initState).enterCwd},
+	{"seccomp", (*initState).seccompBeforeCredentials},
 	{"credentials", (*initState).setCredentials},
 	{"process attributes", (*initState).setProcessAttrs},
+	{"seccomp", (*initState).seccompLast},
 }
 
 func init() {

@@ -13,7 +13,12 @@
 //	2    | init -> parent  | {"type":"hooks"}   | mounts done, before pivot_root: run prestart and
 //	     |                 |                    | createRuntime hooks now (only if Config.HookSync)
 //	3    | parent -> init  | {"type":"resume"}  | hooks ran; init runs createContainer and pivots
-//	4    | init -> parent  | {"type":"ready"}   | init is about to block opening the exec fifo
+//	4    | init -> parent  | {"type":"seccomp", | the filter is loaded and uses SCMP_ACT_NOTIFY: the
+//	     |                 |  "fd":N}           | parent copies listener fd N (pidfd_getfd) and sends
+//	     |                 |                    | it to linux.seccomp.listenerPath
+//	5    | parent -> init  | {"type":           | the agent has the listener; init closes its copy
+//	     |                 |  "seccompDone"}    | (steps 4-5 happen only with a notify rule)
+//	6    | init -> parent  | {"type":"ready"}   | init is about to block opening the exec fifo
 //	any  | init -> parent  | {"type":"error"}   | init failed; Msg says why; init exits 1
 //
 // After "ready" the parent closes its end and records the state; `start`
@@ -27,6 +32,8 @@ import (
 	"io"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/hull-project/hull/libcontainer/seccomp"
 )
 
 // EnvInitPipe names the fd of init's end of the socketpair.
@@ -57,19 +64,27 @@ type Config struct {
 	// SetnsInInit are namespaces init joins by path itself: the ones a
 	// thread of a Go program may enter (net, ipc, uts, cgroup).
 	SetnsInInit []specs.LinuxNamespace `json:"setns_in_init,omitempty"`
+	// Seccomp is linux.seccomp compiled by the parent (nil: no filter),
+	// so init never runs the compiler.
+	Seccomp *seccomp.Program `json:"seccomp,omitempty"`
 }
 
 // Message is one protocol message other than the config.
 type Message struct {
 	Type string `json:"type"`
 	Msg  string `json:"msg,omitempty"`
+	// Fd is init's seccomp listener fd (MsgSeccomp).
+	Fd int `json:"fd,omitempty"`
 }
 
 const (
 	MsgHooks  = "hooks"
 	MsgResume = "resume"
 	MsgReady  = "ready"
-	MsgError  = "error"
+	// MsgSeccomp and MsgSeccompDone pass the seccomp listener.
+	MsgSeccomp     = "seccomp"
+	MsgSeccompDone = "seccompDone"
+	MsgError       = "error"
 )
 
 // Channel speaks the protocol over a stream.

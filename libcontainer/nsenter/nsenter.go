@@ -61,13 +61,7 @@
 // text on.
 package nsenter
 
-import (
-	"errors"
-	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
-)
+import "github.com/hull-project/hull/internal/helperbin"
 
 // The environment variables of the protocol above.
 const (
@@ -92,24 +86,5 @@ const EnvHelper = "HULL_NSENTER"
 // FindHelper returns the helper's path: $HULL_NSENTER, else hull-nsenter
 // beside the running hull binary, else on $PATH.
 func FindHelper() (string, error) {
-	if p := os.Getenv(EnvHelper); p != "" {
-		if _, err := os.Stat(p); err != nil {
-			return "", fmt.Errorf("$%s: %w", EnvHelper, err)
-		}
-		return p, nil
-	}
-	if exe, err := os.Executable(); err == nil {
-		p := filepath.Join(filepath.Dir(exe), HelperName)
-		if _, err := os.Stat(p); err == nil {
-			return p, nil
-		}
-	}
-	p, err := exec.LookPath(HelperName)
-	if err != nil {
-		if errors.Is(err, exec.ErrNotFound) {
-			return "", fmt.Errorf("this container needs %s (namespaces joined by path or a time namespace): install it beside hull (make install does)", HelperName)
-		}
-		return "", fmt.Errorf("%s: %w", HelperName, err)
-	}
-	return p, nil
+	return helperbin.Find(HelperName, EnvHelper, "this container (namespaces joined by path or a time namespace)")
 }

@@ -16,10 +16,13 @@ type Lock struct{ f *os.File }
 // Create makes the state directory of a new container and locks it. It fails
 // if the container already exists, so two creates of one id cannot both win.
 func Create(root, id string) (*Lock, error) {
+	dir, err := validDir(root, id)
+	if err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(root, 0o711); err != nil {
 		return nil, fmt.Errorf("runtime root %s: %w", root, err)
 	}
-	dir := Dir(root, id)
 	if err := os.Mkdir(dir, 0o711); err != nil {
 		if errors.Is(err, os.ErrExist) {
 			return nil, fmt.Errorf("container %s already exists", id)
@@ -31,7 +34,10 @@ func Create(root, id string) (*Lock, error) {
 
 // Acquire locks the state directory of an existing container.
 func Acquire(root, id string) (*Lock, error) {
-	dir := Dir(root, id)
+	dir, err := validDir(root, id)
+	if err != nil {
+		return nil, err
+	}
 	if _, err := os.Stat(dir); err != nil {
 		return nil, fmt.Errorf("container %s: %w", id, ErrNotExist)
 	}
@@ -61,7 +67,11 @@ func (l *Lock) Release() {
 // Remove deletes the container's state directory (the lock stays held
 // until Release, so no other command sees a half-removed directory as live).
 func Remove(root, id string) error {
-	if err := os.RemoveAll(Dir(root, id)); err != nil {
+	dir, err := validDir(root, id)
+	if err != nil {
+		return err
+	}
+	if err := os.RemoveAll(dir); err != nil {
 		return fmt.Errorf("remove state of %s: %w", id, err)
 	}
 	return nil

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/hull-project/hull/spec"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -57,19 +58,38 @@ type State struct {
 	CgroupPreexisting bool `json:"cgroup_preexisting,omitempty"`
 }
 
-// Dir is the state directory of container id under root.
+// validDir is the state directory of container id under root, or create's
+// error about the id when id is not a valid container id. The id becomes a
+// path under root, so one like "../x", "a/b" or ".." would name a directory
+// outside it: every function of this package that touches the filesystem
+// for an id gets its path here, so that no command (state, kill, delete,
+// pause, start, update, ...) can act on an id that create would refuse.
+func validDir(root, id string) (string, error) {
+	if err := spec.ValidateID(id); err != nil {
+		return "", err
+	}
+	return filepath.Join(root, id), nil
+}
+
+// Dir is the state directory of container id under root. It only joins the
+// two: id must be one that Create, Acquire or Load accepted (which validate
+// it); the functions here that take an id validate it themselves.
 func Dir(root, id string) string { return filepath.Join(root, id) }
 
-// FifoPath is the exec fifo that `start` opens to let init exec.
+// FifoPath is the exec fifo that `start` opens to let init exec; id must be
+// valid, as for Dir.
 func FifoPath(root, id string) string { return filepath.Join(root, id, fifoFile) }
 
 // Save writes st atomically: a reader sees either the old or the new state.
 func Save(root string, st *State) error {
+	dir, err := validDir(root, st.ID)
+	if err != nil {
+		return err
+	}
 	data, err := json.Marshal(st)
 	if err != nil {
 		return fmt.Errorf("encode state: %w", err)
 	}
-	dir := Dir(root, st.ID)
 	tmp, err := os.CreateTemp(dir, ".state-*.json")
 	if err != nil {
 		return fmt.Errorf("write state: %w", err)
@@ -90,7 +110,11 @@ func Save(root string, st *State) error {
 
 // Load reads the state of container id.
 func Load(root, id string) (*State, error) {
-	data, err := os.ReadFile(filepath.Join(Dir(root, id), stateFile))
+	dir, err := validDir(root, id)
+	if err != nil {
+		return nil, err
+	}
+	data, err := os.ReadFile(filepath.Join(dir, stateFile))
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("container %s: %w", id, ErrNotExist)
 	}
@@ -101,10 +125,17 @@ func Load(root, id string) (*State, error) {
 	if err := json.Unmarshal(data, &st); err != nil {
 		return nil, fmt.Errorf("state of %s is corrupt: %w", id, err)
 	}
+	// Later paths (the exec fifo, removal) are built from st.ID: it must
+	// be the id the state was found under.
+	if st.ID != id {
+		return nil, fmt.Errorf("state of %s is corrupt: it names container %q", id, st.ID)
+	}
 	return &st, nil
 }
 
-// List returns the ids of every container with a state file under root.
+// List returns the ids of every container with a state file under root;
+// entries whose names are not valid container ids are not hull's and are
+// left out.
 func List(root string) ([]string, error) {
 	entries, err := os.ReadDir(root)
 	if errors.Is(err, os.ErrNotExist) {
@@ -115,6 +146,9 @@ func List(root string) ([]string, error) {
 	}
 	var ids []string
 	for _, e := range entries {
+		if spec.ValidateID(e.Name()) != nil {
+			continue
+		}
 		if _, err := os.Stat(filepath.Join(root, e.Name(), stateFile)); err == nil {
 			ids = append(ids, e.Name())
 		}
@@ -141,7 +175,11 @@ func SaveCreatingCgroup(root, id string, cg *CreatingCgroup) error {
 	if err != nil {
 		return fmt.Errorf("encode cgroup record: %w", err)
 	}
-	path := filepath.Join(Dir(root, id), cgroupFile)
+	dir, err := validDir(root, id)
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(dir, cgroupFile)
 	if err := os.WriteFile(path, data, 0o600); err != nil {
 		return fmt.Errorf("write cgroup record: %w", err)
 	}
@@ -151,7 +189,11 @@ func SaveCreatingCgroup(root, id string, cg *CreatingCgroup) error {
 // LoadCreatingCgroup reads the record of a create that never finished; nil
 // when there is none.
 func LoadCreatingCgroup(root, id string) (*CreatingCgroup, error) {
-	data, err := os.ReadFile(filepath.Join(Dir(root, id), cgroupFile))
+	dir, err := validDir(root, id)
+	if err != nil {
+		return nil, err
+	}
+	data, err := os.ReadFile(filepath.Join(dir, cgroupFile))
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}

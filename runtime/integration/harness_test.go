@@ -41,10 +41,14 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// buildHull builds hull and, beside it where hull looks for it, the
-// hull-nsenter helper (make does the same into bin/).
+// buildHull builds hull and, beside it where hull looks for them, the
+// hull-nsenter and hull-seccomp helpers (make does the same into bin/).
 func buildHull(dir string) error {
-	if out, err := exec.Command("go", "build", "-o", hullBin, "github.com/hull-project/hull/runtime").CombinedOutput(); err != nil {
+	// Pure Go, as make builds it: credentials go to every thread through
+	// syscall.AllThreadsSyscall, which a cgo-linked binary cannot use.
+	build := exec.Command("go", "build", "-o", hullBin, "github.com/hull-project/hull/runtime")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
 		return fmt.Errorf("build hull: %v\n%s", err, out)
 	}
 	src, err := exec.Command("go", "list", "-f", "{{.Dir}}", "github.com/hull-project/hull/libcontainer/nsenter").Output()
@@ -54,6 +58,12 @@ func buildHull(dir string) error {
 	c := filepath.Join(strings.TrimSpace(string(src)), "helper", "nsenter.c")
 	if out, err := exec.Command("cc", "-O2", "-static", "-o", filepath.Join(dir, "hull-nsenter"), c).CombinedOutput(); err != nil {
 		return fmt.Errorf("build hull-nsenter: %v\n%s", err, out)
+	}
+	cmd := exec.Command("go", "build", "-ldflags", "-linkmode external -extldflags -static",
+		"-o", filepath.Join(dir, "hull-seccomp"), "github.com/hull-project/hull/libcontainer/seccomp/helper")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("build hull-seccomp: %v\n%s", err, out)
 	}
 	return nil
 }
@@ -101,9 +111,23 @@ func (e *env) hull(args ...string) result {
 	return e.hullIn(nil, args...)
 }
 
+// hullEnv runs hull with extra environment variables.
+func (e *env) hullEnv(extra []string, args ...string) result {
+	e.t.Helper()
+	return e.hullCmd(nil, extra, args...)
+}
+
 func (e *env) hullIn(stdin []byte, args ...string) result {
 	e.t.Helper()
+	return e.hullCmd(stdin, nil, args...)
+}
+
+func (e *env) hullCmd(stdin []byte, extraEnv []string, args ...string) result {
+	e.t.Helper()
 	cmd := exec.Command(hullBin, append([]string{"--root", e.root}, args...)...)
+	if extraEnv != nil {
+		cmd.Env = append(os.Environ(), extraEnv...)
+	}
 	// Files, not pipes: a detached container keeps its stdio open, and
 	// exec.Cmd would wait for a pipe until the container exits.
 	out, errf := tempFile(e.t), tempFile(e.t)

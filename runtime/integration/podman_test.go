@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -49,6 +50,9 @@ func TestPodmanUsesHull(t *testing.T) {
 	if err != nil || out != "hello from sh" {
 		t.Fatalf("podman run: %v %q", err, out)
 	}
+	checkPodmanSeccomp(t, dir, func(args ...string) (string, error) {
+		return podman(append(append([]string{"run", "--rm"}, limits...), args...)...)
+	})
 	cid, err := podman(append(append([]string{"run", "-d"}, limits...), "hulltest/busybox", "sleep", "300")...)
 	if err != nil {
 		t.Fatalf("podman run -d: %v %s", err, cid)
@@ -64,6 +68,30 @@ func TestPodmanUsesHull(t *testing.T) {
 	}
 	if dirs := cgroupDirsNamed(cid); len(dirs) > 0 {
 		t.Fatalf("container cgroups left: %v", dirs)
+	}
+}
+
+// checkPodmanSeccomp: podman's default profile (containers-common's, in
+// Docker's format, which podman turns into linux.seccomp) is applied, off
+// with seccomp=unconfined, and a profile of the user's own refuses what it
+// lists.
+func checkPodmanSeccomp(t *testing.T, dir string, run func(args ...string) (string, error)) {
+	t.Helper()
+	status := "grep '^Seccomp:' /proc/self/status"
+	if out, err := run("hulltest/busybox", "sh", "-c", status); err != nil || !regexp.MustCompile(`^Seccomp:\s+2$`).MatchString(out) {
+		t.Errorf("podman's default seccomp profile is not applied: %v %q", err, out)
+	}
+	if out, err := run("--security-opt", "seccomp=unconfined", "hulltest/busybox", "sh", "-c", status); err != nil || !regexp.MustCompile(`^Seccomp:\s+0$`).MatchString(out) {
+		t.Errorf("seccomp=unconfined: %v %q", err, out)
+	}
+	profile := filepath.Join(dir, "no-mkdir.json")
+	data := `{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO","errnoRet":1}]}`
+	if err := os.WriteFile(profile, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, _ := run("--security-opt", "seccomp="+profile, "hulltest/busybox", "sh", "-c", "mkdir /x 2>&1; echo mkdir=$?")
+	if !strings.Contains(out, "Operation not permitted") || !strings.Contains(out, "mkdir=1") {
+		t.Errorf("a profile refusing mkdir: %q", out)
 	}
 }
 

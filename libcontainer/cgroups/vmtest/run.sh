@@ -52,9 +52,11 @@ for pkg in $PKGS; do
 done
 if [ -n "$HULL_BIN" ]; then
 	cp "$HULL_BIN" "$root/bin/hull"
-	# hull finds its nsenter helper beside itself.
-	helper="$(dirname "$HULL_BIN")/hull-nsenter"
-	[ -x "$helper" ] && cp "$helper" "$root/bin/hull-nsenter"
+	# hull finds its helpers (nsenter, seccomp) beside itself.
+	for h in hull-nsenter hull-seccomp; do
+		helper="$(dirname "$HULL_BIN")/$h"
+		[ -x "$helper" ] && cp "$helper" "$root/bin/$h"
+	done
 fi
 (cd "$root" && find . | busybox cpio -o -H newc 2>/dev/null | gzip -1 > "$WORK/initramfs.gz")
 
