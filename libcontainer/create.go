@@ -168,7 +168,9 @@ func (cr *creation) newState() *state.State {
 	}
 	if cr.spec.Linux != nil {
 		st.Resources = cr.spec.Linux.Resources
+		st.Seccomp = cr.spec.Linux.Seccomp
 	}
+	st.Process = cr.spec.Process
 	if st.HostMountNS {
 		st.RootfsMountsBefore = rootfs.MountsAt(st.Rootfs)
 	}
@@ -275,7 +277,7 @@ func (cr *creation) handshake(p *initPipe) error {
 				return err
 			}
 		case initproc.MsgSeccomp:
-			if err := cr.sendSeccompListener(pid, m.Fd); err != nil {
+			if err := sendSeccompListener(cr.c.hookState(state.Creating, pid), cr.seccomp, cr.spec.Linux.Seccomp, pid, m.Fd); err != nil {
 				return err
 			}
 			if err := ch.Send(initproc.Message{Type: initproc.MsgSeccompDone}); err != nil {
@@ -309,15 +311,21 @@ func (cr *creation) recordInit(pid int) error {
 }
 
 func (cr *creation) writePidFile() error {
-	if cr.opts.PidFile == "" {
+	return writePidFile(cr.opts.PidFile, cr.c.st.InitPid)
+}
+
+// writePidFile writes pid to path (--pid-file; nothing when empty) through
+// a rename, so a reader never sees a partial file.
+func writePidFile(path string, pid int) error {
+	if path == "" {
 		return nil
 	}
-	path, err := filepath.Abs(cr.opts.PidFile)
+	path, err := filepath.Abs(path)
 	if err != nil {
 		return err
 	}
 	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
-	if err := os.WriteFile(tmp, []byte(strconv.Itoa(cr.c.st.InitPid)), 0o644); err != nil {
+	if err := os.WriteFile(tmp, []byte(strconv.Itoa(pid)), 0o644); err != nil {
 		return fmt.Errorf("--pid-file: %w", err)
 	}
 	if err := os.Rename(tmp, path); err != nil {

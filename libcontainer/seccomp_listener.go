@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/hull-project/hull/libcontainer/seccomp"
-	"github.com/hull-project/hull/libcontainer/state"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -24,8 +23,10 @@ func prepareSeccomp(root string, sp *specs.Spec) (*seccomp.Program, error) {
 // linux.seccomp.listenerPath. The create fails if the agent cannot be
 // reached: a notify rule without its agent would hang the container's
 // syscalls forever.
-func (cr *creation) sendSeccompListener(pid, fd int) error {
-	if cr.seccomp == nil || !cr.seccomp.Notify {
+// cst is the container's state as the agent sees it (creating, or running
+// for an exec'd process pid).
+func sendSeccompListener(cst *specs.State, prog *seccomp.Program, profile *specs.LinuxSeccomp, pid, fd int) error {
+	if prog == nil || !prog.Notify {
 		return fmt.Errorf("container init: sent a seccomp listener, but the profile has no notify rule")
 	}
 	pidfd, err := unix.PidfdOpen(pid, 0)
@@ -38,9 +39,8 @@ func (cr *creation) sendSeccompListener(pid, fd int) error {
 		return fmt.Errorf("linux.seccomp: copy the listener fd %d of init %d: %w", fd, pid, err)
 	}
 	defer unix.Close(listener)
-	s := cr.spec.Linux.Seccomp
-	st := seccomp.ProcessState(s, pid, *cr.c.hookState(state.Creating, pid))
-	if err := seccomp.SendListener(s.ListenerPath, st, listener); err != nil {
+	st := seccomp.ProcessState(profile, pid, *cst)
+	if err := seccomp.SendListener(profile.ListenerPath, st, listener); err != nil {
 		return fmt.Errorf("linux.seccomp.listenerPath: %w", err)
 	}
 	return nil

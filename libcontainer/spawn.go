@@ -233,33 +233,30 @@ func (cr *creation) makeFifo() (*os.File, error) {
 // parents (init may already be an unprivileged uid of a user namespace).
 // The bind is unmounted from the host as soon as the fd is open.
 func (cr *creation) protectedExe(src, name string) (*os.File, error) {
-	path, err := cr.bindExe(src, name)
-	if err != nil {
-		return nil, err
+	return protectExe(state.Dir(cr.root, cr.opts.ID), src, name)
+}
+
+// protectExe does protectedExe's work in dir under a name unique to the
+// caller; on failure nothing is left mounted.
+func protectExe(dir, src, name string) (*os.File, error) {
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, nil, 0o500); err != nil {
+		return nil, fmt.Errorf("protect %s: %w", src, err)
+	}
+	defer os.Remove(path)
+	if err := unix.Mount(src, path, "", unix.MS_BIND, ""); err != nil {
+		return nil, fmt.Errorf("protect %s: bind: %w", src, err)
+	}
+	defer func() { _ = unix.Unmount(path, unix.MNT_DETACH) }()
+	flags := uintptr(unix.MS_BIND | unix.MS_REMOUNT | unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV)
+	if err := unix.Mount("", path, "", flags, ""); err != nil {
+		return nil, fmt.Errorf("protect %s: remount read-only: %w", src, err)
 	}
 	f, err := os.OpenFile(path, os.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, fmt.Errorf("protect %s: %w", src, err)
 	}
-	_ = unix.Unmount(path, unix.MNT_DETACH)
-	os.Remove(path)
 	return f, nil
-}
-
-func (cr *creation) bindExe(src, name string) (string, error) {
-	path := filepath.Join(state.Dir(cr.root, cr.opts.ID), name)
-	if err := os.WriteFile(path, nil, 0o500); err != nil {
-		return "", fmt.Errorf("protect %s: %w", src, err)
-	}
-	if err := unix.Mount(src, path, "", unix.MS_BIND, ""); err != nil {
-		return "", fmt.Errorf("protect %s: bind: %w", src, err)
-	}
-	cr.cleanup = append(cr.cleanup, func() { _ = unix.Unmount(path, unix.MNT_DETACH) })
-	flags := uintptr(unix.MS_BIND | unix.MS_REMOUNT | unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV)
-	if err := unix.Mount("", path, "", flags, ""); err != nil {
-		return "", fmt.Errorf("protect %s: remount read-only: %w", src, err)
-	}
-	return path, nil
 }
 
 func preservedFiles(n int) []*os.File {

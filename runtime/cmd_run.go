@@ -58,7 +58,7 @@ func cmdRun(g *globalOpts, args []string) error {
 		}
 	}
 	if code != 0 {
-		return &exitError{code}
+		return &exitError{code: code}
 	}
 	return nil
 }

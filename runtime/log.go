@@ -10,12 +10,17 @@ import (
 // fatal reports err the way runc does (stderr, and the --log file in the
 // chosen format, which containerd parses as JSON) and exits 1.
 func fatal(g *globalOpts, err error) {
+	fatalCode(g, err, 1)
+}
+
+// fatalCode reports err as fatal does and exits with code.
+func fatalCode(g *globalOpts, err error, code int) {
 	msg := err.Error()
 	fmt.Fprintln(os.Stderr, "hull:", msg)
 	if g != nil && g.log != "" {
 		writeLog(g, "error", msg)
 	}
-	os.Exit(1)
+	os.Exit(code)
 }
 
 func writeLog(g *globalOpts, level, msg string) {

@@ -39,6 +39,7 @@ type command struct {
 var commands = map[string]command{
 	"create":   {"create [flags] <container-id>", cmdCreate},
 	"start":    {"start <container-id>", cmdStart},
+	"exec":     {"exec [flags] <container-id> <command> [args...] | exec --process FILE <container-id>", cmdExec},
 	"run":      {"run [flags] <container-id>", cmdRun},
 	"state":    {"state <container-id>", cmdState},
 	"kill":     {"kill [--all] <container-id> [signal]", cmdKill},
@@ -54,10 +55,19 @@ var commands = map[string]command{
 }
 
 // exitError carries a process exit code (run's container status) out of a
-// command without printing anything.
-type exitError struct{ code int }
+// command, printing nothing; or, with err, an error reported with a code of
+// its own (exec's failures exit 255, as runc's do).
+type exitError struct {
+	code int
+	err  error
+}
 
-func (e *exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+func (e *exitError) Error() string {
+	if e.err != nil {
+		return e.err.Error()
+	}
+	return fmt.Sprintf("exit status %d", e.code)
+}
 
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "init" {
@@ -79,6 +89,9 @@ func main() {
 	if err := cmd.run(g, rest[1:]); err != nil {
 		var ee *exitError
 		if errors.As(err, &ee) {
+			if ee.err != nil {
+				fatalCode(g, ee.err, ee.code)
+			}
 			os.Exit(ee.code)
 		}
 		fatal(g, err)

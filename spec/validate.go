@@ -33,6 +33,17 @@ func Validate(s *specs.Spec, bundle string) error {
 	return errors.Join(p...)
 }
 
+// ValidateProcess checks a process given to `hull exec` (--process or
+// built from flags) as Validate checks config.json's process.
+func ValidateProcess(proc *specs.Process) error {
+	var p problems
+	checkProcess(&p, proc)
+	if len(p) == 1 {
+		return p[0]
+	}
+	return errors.Join(p...)
+}
+
 // checkVersion accepts any 1.x version: the spec promises backward
 // compatibility within a major version.
 func checkVersion(p *problems, v string) {

@@ -9,8 +9,9 @@ import (
 )
 
 // setupConsole gives the process a terminal: a pty from the container's own
-// devpts, its slave bound on /dev/console and made the controlling terminal
-// and stdio, its master sent to the --console-socket listener.
+// devpts, its slave bound on /dev/console (for the container's init only)
+// and made the controlling terminal and stdio, its master sent to the
+// --console-socket listener.
 func (s *initState) setupConsole() error {
 	p := s.cfg.Spec.Process
 	if !p.Terminal {
@@ -29,8 +30,10 @@ func (s *initState) setupConsole() error {
 			return err
 		}
 	}
-	if err := rootfs.SetupConsole(slave); err != nil {
-		return err
+	if !s.cfg.Exec {
+		if err := rootfs.SetupConsole(slave); err != nil {
+			return err
+		}
 	}
 	sock := os.NewFile(uintptr(s.cfg.ConsoleFd), "console-socket")
 	defer sock.Close()

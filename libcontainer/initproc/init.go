@@ -55,6 +55,23 @@ var steps = []step{
 	{"seccomp", (*initState).seccompLast},
 }
 
+// execSteps are init's steps for `hull exec`: hull-nsenter has joined every
+// namespace of the container and the parent has put init in its cgroup, so
+// what is left are the process's own settings, in the order of steps.
+var execSteps = []step{
+	{"close fds", (*initState).closeFds},
+	{"console", (*initState).setupConsole},
+	{"rlimits", (*initState).setRlimits},
+	{"oom score", (*initState).setOOMScore},
+	{"keyring", (*initState).joinKeyring},
+	{"lsm", (*initState).applyLSM},
+	{"cwd", (*initState).enterCwd},
+	{"seccomp", (*initState).seccompBeforeCredentials},
+	{"credentials", (*initState).setCredentials},
+	{"process attributes", (*initState).setProcessAttrs},
+	{"seccomp", (*initState).seccompLast},
+}
+
 func init() {
 	if len(os.Args) < 2 || os.Args[1] != "init" {
 		return
@@ -104,16 +121,29 @@ func (s *initState) run() error {
 	if cfg.Spec.Process == nil {
 		return fmt.Errorf("config.json: process is required")
 	}
-	for _, st := range steps {
-		if err := st.fn(s); err != nil {
-			return fmt.Errorf("%s: %w", st.name, err)
+	if cfg.Exec {
+		if err := s.runSteps(execSteps); err != nil {
+			return err
 		}
+		return s.execProcess()
+	}
+	if err := s.runSteps(steps); err != nil {
+		return err
 	}
 	if err := s.ch.Send(Message{Type: MsgReady}); err != nil {
 		return err
 	}
 	s.pipe.Close()
 	return s.waitStartAndExec()
+}
+
+func (s *initState) runSteps(list []step) error {
+	for _, st := range list {
+		if err := st.fn(s); err != nil {
+			return fmt.Errorf("%s: %w", st.name, err)
+		}
+	}
+	return nil
 }
 
 // waitStartAndExec blocks until `hull start` opens the exec fifo, runs the

@@ -23,6 +23,11 @@
 //
 // After "ready" the parent closes its end and records the state; `start`
 // later opens the fifo, which unblocks init.
+//
+// For `hull exec` (Config.Exec) there is no step 2, 3 or 6: init applies
+// the process's settings and execs at once. Its end of the socketpair is
+// close-on-exec, so the parent reading EOF without an error message knows
+// the user's program runs.
 package initproc
 
 import (
@@ -67,6 +72,10 @@ type Config struct {
 	// Seccomp is linux.seccomp compiled by the parent (nil: no filter),
 	// so init never runs the compiler.
 	Seccomp *seccomp.Program `json:"seccomp,omitempty"`
+	// Exec is true for `hull exec`: init already stands in every namespace
+	// and the cgroup of a running container, and only starts a process
+	// there (Spec holds just that process).
+	Exec bool `json:"exec,omitempty"`
 }
 
 // Message is one protocol message other than the config.

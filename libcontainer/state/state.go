@@ -56,6 +56,12 @@ type State struct {
 	// (empty: create refuses a populated one); delete leaves the
 	// directory in place.
 	CgroupPreexisting bool `json:"cgroup_preexisting,omitempty"`
+	// Process is config.json's process as created: `hull exec` takes the
+	// capabilities, no_new_privs, LSM settings and rlimits a --process
+	// leaves unset from it, as runc does from its saved config.
+	Process *specs.Process `json:"process,omitempty"`
+	// Seccomp is linux.seccomp, which every exec'd process gets too.
+	Seccomp *specs.LinuxSeccomp `json:"seccomp,omitempty"`
 }
 
 // validDir is the state directory of container id under root, or create's

@@ -60,6 +60,7 @@ func TestPodmanUsesHull(t *testing.T) {
 	if out, err := podman("ps", "-q", "--no-trunc"); err != nil || !strings.Contains(out, cid) {
 		t.Fatalf("podman ps: %v %q lacks %s", err, out, cid)
 	}
+	checkPodmanExec(t, cid, podman)
 	if out, err := podman("stop", "-t", "1", cid); err != nil {
 		t.Fatalf("podman stop: %v %s", err, out)
 	}
@@ -68,6 +69,28 @@ func TestPodmanUsesHull(t *testing.T) {
 	}
 	if dirs := cgroupDirsNamed(cid); len(dirs) > 0 {
 		t.Fatalf("container cgroups left: %v", dirs)
+	}
+}
+
+// checkPodmanExec: podman exec (conmon calls `hull exec --process F
+// --detach --pid-file P [--tty --console-socket S]`): output, exit code,
+// user, env and workdir, a terminal, and the container's seccomp filter.
+func checkPodmanExec(t *testing.T, cid string, podman func(args ...string) (string, error)) {
+	t.Helper()
+	if out, err := podman("exec", cid, "sh", "-c", "echo exec-ok"); err != nil || out != "exec-ok" {
+		t.Fatalf("podman exec: %v %q", err, out)
+	}
+	out, err := podman("exec", cid, "sh", "-c", "exit 5")
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 5 {
+		t.Fatalf("podman exec exit 5: %v %q", err, out)
+	}
+	out, err = podman("exec", "--user", "1000:1000", "-e", "X=y", "-w", "/tmp", cid,
+		"sh", "-c", `echo "$(id -u) $X $(pwd) $(grep '^Seccomp:' /proc/self/status | tr -d '\t')"`)
+	if err != nil || out != "1000 y /tmp Seccomp:2" {
+		t.Fatalf("podman exec --user -e -w: %v %q", err, out)
+	}
+	if out, err := podman("exec", "-t", cid, "tty"); err != nil || !strings.HasPrefix(out, "/dev/pts/") {
+		t.Fatalf("podman exec -t: %v %q", err, out)
 	}
 }
 

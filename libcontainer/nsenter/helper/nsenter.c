@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #ifndef CLONE_NEWTIME
@@ -282,16 +283,37 @@ __attribute__((constructor)) static void hull_nsenter(void)
 	sigaction(SIGPIPE, &old_pipe, NULL);
 }
 
+// exec_fd execs the program open on fd with execveat(AT_EMPTY_PATH): once
+// the container's mount namespace is joined, /proc/self/fd/N would resolve
+// through the container's /proc, which the container controls.
+static void exec_fd(int fd, char **argv)
+{
+	extern char **environ;
+
+	syscall(SYS_execveat, fd, "", argv, environ, AT_EMPTY_PATH);
+	die("execveat fd %d", fd);
+}
+
 // hull-nsenter: by the time main runs, the constructor above has joined and
 // created the namespaces (and forked if a pid or time namespace asked for
 // it). What is left is to become hull's init: argv[1] is the hull binary to
-// execute (hull passes /proc/self/fd/N of its read-only bind) and argv[2...]
-// the argv it gets.
+// execute (hull passes /proc/self/fd/N of its read-only bind, which is
+// exec'd through the fd itself) and argv[2...] the argv it gets.
 int main(int argc, char **argv)
 {
+	const char *prefix = "/proc/self/fd/";
+	char *end;
+	long fd;
+
 	if (argc < 3) {
 		fprintf(stderr, "usage: hull-nsenter PROGRAM ARGV0 [ARG...] (run by hull, not by hand)\n");
 		return 2;
+	}
+	if (strncmp(argv[1], prefix, strlen(prefix)) == 0) {
+		errno = 0;
+		fd = strtol(argv[1] + strlen(prefix), &end, 10);
+		if (errno == 0 && *end == '\0' && fd >= 0 && fd <= INT_MAX)
+			exec_fd((int)fd, argv + 2);
 	}
 	execv(argv[1], argv + 2);
 	die("exec %s", argv[1]);
