@@ -265,6 +265,7 @@ func (rt Runtime) Cleanup() {
 		if e.IsDir() && spec.ValidateID(e.Name()) == nil {
 			rt.forceDelete(e.Name())
 			removeCgroups(e.Name())
+			_ = cgroupv1ns.RemoveFromCover(e.Name())
 		}
 	}
 	reapOrphans()

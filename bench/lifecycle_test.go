@@ -28,10 +28,12 @@ type Table struct {
 	Sums    []Summary
 	Skipped []string
 	Notes   []string
+	// Exec: the sums hold one time per exec (Wall), not lifecycles.
+	Exec bool
 }
 
 // tableOrder is the order TestMain prints the tables in.
-var tableOrder = []string{"BenchmarkLifecycle", "BenchmarkLifecycleSeccomp"}
+var tableOrder = []string{"BenchmarkLifecycle", "BenchmarkLifecycleSeccomp", "BenchmarkExec"}
 
 var (
 	resultsMu sync.Mutex
@@ -124,7 +126,11 @@ func printResults() {
 			continue
 		}
 		fmt.Printf("\n%s\n", t.Title)
-		PrintTable(os.Stdout, t.Sums, "crun")
+		if t.Exec {
+			PrintExecTable(os.Stdout, t.Sums, "crun")
+		} else {
+			PrintTable(os.Stdout, t.Sums, "crun")
+		}
 		for _, n := range t.Notes {
 			fmt.Printf("note: %s\n", n)
 		}
@@ -134,11 +140,34 @@ func printResults() {
 	}
 }
 
-// setupRuntimes prepares hull (see findRuntime), runc and crun with a
-// bundle (testdata/config.json changed by mutate) and a state root each,
-// keeping those whose first lifecycle works, whose sample it returns by
-// name; the others are returned as skip messages.
+// setupRuntimes prepares the runtimes (prepareRuntimes), keeping those
+// whose first lifecycle works, whose sample it returns by name; the others
+// are returned as skip messages.
 func setupRuntimes(b *testing.B, mutate ...func(*specs.Spec) error) ([]Runtime, map[string]Sample, []string) {
+	prepared, skip := prepareRuntimes(b, mutate...)
+	var rts []Runtime
+	warm := map[string]Sample{}
+	for _, rt := range prepared {
+		// Warm-up lifecycle: page cache, hull's seccomp cache, and a check
+		// the runtime works here.
+		s, err := rt.Lifecycle(testutil.UniqueID("warmup"))
+		if err != nil {
+			skip = append(skip, fmt.Sprintf("%s: first lifecycle failed: %v", rt.Name, err))
+			continue
+		}
+		warm[rt.Name] = s
+		rts = append(rts, rt)
+	}
+	for _, s := range skip {
+		b.Logf("skipping %s", s)
+	}
+	return rts, warm, skip
+}
+
+// prepareRuntimes finds hull (see findRuntime), runc and crun and gives
+// each a bundle (testdata/config.json changed by mutate) and a state root,
+// cleaned up when the benchmark ends; those missing are skip messages.
+func prepareRuntimes(b *testing.B, mutate ...func(*specs.Spec) error) ([]Runtime, []string) {
 	rootfs := filepath.Join(b.TempDir(), "rootfs")
 	if err := os.Mkdir(rootfs, 0o755); err != nil {
 		b.Fatal(err)
@@ -150,7 +179,6 @@ func setupRuntimes(b *testing.B, mutate ...func(*specs.Spec) error) ([]Runtime, 
 	}
 	var rts []Runtime
 	var skip []string
-	warm := map[string]Sample{}
 	for _, name := range []string{"hull", "runc", "crun"} {
 		path, err := findRuntime(name, len(mutate) > 0)
 		if err != nil {
@@ -162,20 +190,9 @@ func setupRuntimes(b *testing.B, mutate ...func(*specs.Spec) error) ([]Runtime, 
 		if err := makeBundle(rt.Bundle, rootfs, config, mutate...); err != nil {
 			b.Fatal(err)
 		}
-		// Warm-up lifecycle: page cache, hull's seccomp cache, and a check
-		// the runtime works here.
-		s, err := rt.Lifecycle(testutil.UniqueID("warmup"))
-		if err != nil {
-			skip = append(skip, fmt.Sprintf("%s: first lifecycle failed: %v", name, err))
-			continue
-		}
-		warm[name] = s
 		rts = append(rts, rt)
 	}
-	for _, s := range skip {
-		b.Logf("skipping %s", s)
-	}
-	return rts, warm, skip
+	return rts, skip
 }
 
 // withSeccomp sets linux.seccomp to Docker's default profile, which
@@ -233,8 +250,8 @@ func makeBundle(bundle, rootfs, config string, mutate ...func(*specs.Spec) error
 }
 
 // builtHull is hull built by findRuntime when no binary is given: once per
-// process, into a temp dir, with hull-seccomp beside it (hull looks for its
-// helper there; hull-nsenter is not needed by the bench configs).
+// process, into a temp dir, with hull-seccomp and hull-nsenter (exec needs
+// it) beside it, where hull looks for its helpers.
 var builtHull struct {
 	once       sync.Once
 	dir        string
@@ -317,6 +334,10 @@ func buildHull() {
 	builtHull.seccompErr = build("hull-seccomp (cgo, static: needs cc and libseccomp-dev)", "1",
 		"-ldflags", "-linkmode external -extldflags -static",
 		"-o", filepath.Join(dir, "hull-seccomp"), "../libcontainer/seccomp/helper")
+	cc := exec.Command("cc", "-O2", "-static", "-o", filepath.Join(dir, "hull-nsenter"), "../libcontainer/nsenter/helper/nsenter.c")
+	if out, err := cc.CombinedOutput(); err != nil {
+		builtHull.err = fmt.Errorf("build hull-nsenter: %w: %s", err, strings.TrimSpace(string(out)))
+	}
 }
 
 // TestLifecycleLeavesNothing runs one measured lifecycle with each installed

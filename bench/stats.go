@@ -83,3 +83,19 @@ func PrintTable(w io.Writer, sums []Summary, base string) {
 	}
 	tw.Flush()
 }
+
+// PrintExecTable prints one exec time per runtime with its ratio to base.
+func PrintExecTable(w io.Writer, sums []Summary, base string) {
+	var ref Summary
+	for _, s := range sums {
+		if s.Name == base {
+			ref = s
+		}
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "runtime\tN\texec ms\texec/%s\t\n", base)
+	for _, s := range sums {
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%.2fx\t\n", s.Name, s.N, ms(s.Wall), Ratio(s.Wall, ref.Wall))
+	}
+	tw.Flush()
+}

@@ -9,4 +9,5 @@ apt-get install -y -qq --no-install-recommends \
 	build-essential pkg-config libseccomp-dev git ca-certificates \
 	busybox-static iproute2 util-linux procps strace \
 	runc crun skopeo umoci podman buildah docker-registry \
+	docker.io containerd docker-compose \
 	qemu-system-x86 cpio >/dev/null

@@ -34,17 +34,27 @@ func Start(root, id string) error {
 // pidfd, so an init that dies instead is reported, not waited for. A fifo
 // opened O_NONBLOCK reports no hang-up before its first writer came.
 func (c *Container) openFifo() error {
+	// The pidfd comes first: opening the fifo releases init, and a short
+	// process can then exec, exit and be reaped by its parent (a shim, a
+	// subreaper) before a later pidfd_open, which would fail with ESRCH
+	// although the container ran. Init is blocked in its open of the fifo
+	// until then, so the pid is still init's, and the check below rules out
+	// a pid reused after an init that died while created. From here on the
+	// pidfd tells only when to stop waiting; the fifo's content decides.
+	pidfd, err := unix.PidfdOpen(c.st.InitPid, 0)
+	if err != nil {
+		return fmt.Errorf("container %s init: %w", c.st.ID, err)
+	}
+	defer unix.Close(pidfd)
+	if !c.st.InitAlive() {
+		return fmt.Errorf("cannot start container %s: init exited before start", c.st.ID)
+	}
 	path := state.FifoPath(c.root, c.st.ID)
 	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return fmt.Errorf("open exec fifo: %w", err)
 	}
 	defer unix.Close(fd)
-	pidfd, err := unix.PidfdOpen(c.st.InitPid, 0)
-	if err != nil {
-		return fmt.Errorf("container %s init: %w", c.st.ID, err)
-	}
-	defer unix.Close(pidfd)
 	data, err := readUntilEOF(fd, pidfd)
 	if err != nil {
 		return fmt.Errorf("read exec fifo: %w", err)

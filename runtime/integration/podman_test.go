@@ -11,6 +11,9 @@ import (
 	"github.com/hull-project/hull/internal/testutil"
 )
 
+// defaultRoot is hull's --root when none is given.
+const defaultRoot = "/run/hull"
+
 // podman uses hull as its OCI runtime unchanged: run, detached run, ps,
 // stop and rm, with podman's own storage in a temp dir.
 func TestPodmanUsesHull(t *testing.T) {
@@ -38,10 +41,17 @@ func TestPodmanUsesHull(t *testing.T) {
 		out, err := exec.Command("podman", append(base, args...)...).CombinedOutput()
 		return strings.TrimSpace(string(out)), err
 	}
+	// conmon runs hull without --root: hull's default root gets its
+	// seccomp cache, which goes again when this test made the root.
+	_, rootErr := os.Stat(defaultRoot)
 	t.Cleanup(func() {
 		_, _ = podman("rm", "-a", "-f")
 		_, _ = podman("system", "reset", "-f")
 		removeEmptyPodmanCgroups()
+		if os.IsNotExist(rootErr) {
+			os.RemoveAll(filepath.Join(defaultRoot, "@seccomp"))
+			os.Remove(defaultRoot) // only if no container state is there
+		}
 	})
 	if out, err := podman("import", tarball, "hulltest/busybox"); err != nil {
 		t.Fatalf("podman import: %v %s", err, out)
