@@ -50,10 +50,13 @@ test: all lint fuzz conformance test-cgroupv2 test-unit-integration
 test-unit-integration: all
 	$(TEST_ENV) $(GO) test $(TESTFLAGS) ./...
 
-# The parsers of untrusted input, fuzzed for a bounded time each (their
-# seed corpora also run as plain tests): config.json, seccomp profiles and
-# the seccomp cache files under the state root.
-FUZZTIME ?= 15s
+# The parsers of untrusted input, fuzzed for a bounded number of inputs
+# each (their seed corpora also run as plain tests): config.json, seccomp
+# profiles and the seccomp cache files under the state root. A count, not a
+# duration: on a loaded machine a duration can end before Go's fuzzer has
+# run its baseline, which it reports as a failure ("context deadline
+# exceeded").
+FUZZTIME ?= 30000x
 FUZZ_TARGETS = ./spec:FuzzLoad ./libcontainer/seccomp:FuzzTranslate ./libcontainer/seccomp:FuzzCacheFile
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
