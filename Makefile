@@ -19,7 +19,7 @@ BINARIES = bin/hull bin/hull-nsenter bin/hull-seccomp bin/builder bin/recvtty
 TEST_ENV = HULL_BINARY=$(CURDIR)/bin/hull HULL_TEST_RUNTIME=$(CURDIR)/bin/hull
 TESTFLAGS ?= -count=1 -timeout 30m
 
-.PHONY: all clean test test-unit-integration test-cgroupv2 conformance bench install lint example fuzz
+.PHONY: all clean test test-unit-integration test-cgroupv2 conformance conformance-clients bench install lint example fuzz
 
 all: $(BINARIES)
 
@@ -43,7 +43,7 @@ FORCE:
 
 # Everything CI gates on: unit and integration tests (as root), the pure
 # cgroup v2 lane in a VM, and the runtime-tools validation suite.
-test: all lint fuzz conformance test-cgroupv2 test-unit-integration
+test: all lint fuzz conformance conformance-clients test-cgroupv2 test-unit-integration
 
 # Unit and integration tests: integration tests need root and say so when
 # they skip.
@@ -76,6 +76,12 @@ test-cgroupv2: all
 # The OCI runtime-tools validation programs against hull, compared with runc.
 conformance: all
 	$(GO) run ./conformance/cmd/validate --runtime $(CURDIR)/bin/hull --compare runc
+
+# Real clients (a private dockerd, a private containerd with ctr) driven
+# step by step with hull and, side by side, runc: fails when a step passes
+# on runc but not on hull.
+conformance-clients: all
+	$(GO) run ./conformance/cmd/clients --runtime $(CURDIR)/bin/hull --compare runc
 
 # Lifecycle benchmarks (hull vs runc vs crun) and builds (builder vs buildah).
 bench: all

@@ -60,6 +60,7 @@ func TestPodmanUsesHull(t *testing.T) {
 	if err != nil || out != "hello from sh" {
 		t.Fatalf("podman run: %v %q", err, out)
 	}
+	checkPodmanConf(t, dir, base, limits)
 	checkPodmanSeccomp(t, dir, func(args ...string) (string, error) {
 		return podman(append(append([]string{"run", "--rm"}, limits...), args...)...)
 	})
@@ -79,6 +80,40 @@ func TestPodmanUsesHull(t *testing.T) {
 	}
 	if dirs := cgroupDirsNamed(cid); len(dirs) > 0 {
 		t.Fatalf("container cgroups left: %v", dirs)
+	}
+}
+
+// checkPodmanConf: contrib/podman/containers.conf, pointed at this hull,
+// makes hull podman's runtime without --runtime.
+func checkPodmanConf(t *testing.T, dir string, base, limits []string) {
+	t.Helper()
+	snippet, err := os.ReadFile(filepath.Join("..", "..", "contrib", "podman", "containers.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf := filepath.Join(dir, "containers.conf")
+	data := strings.ReplaceAll(string(snippet), "/usr/local/bin/hull", hullBin)
+	if err := os.WriteFile(conf, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var args []string
+	for i := 0; i < len(base); i++ {
+		if base[i] == "--runtime" {
+			i++ // the snippet picks the runtime
+			continue
+		}
+		args = append(args, base[i])
+	}
+	cmd := exec.Command("podman", append(append(append(args, "run", "--rm"), limits...), "hulltest/busybox", "sh", "-c", "echo via-conf")...)
+	cmd.Env = append(os.Environ(), "CONTAINERS_CONF="+conf)
+	out, err := cmd.CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != "via-conf" {
+		t.Fatalf("podman with contrib/podman/containers.conf: %v %q", err, out)
+	}
+	cmd = exec.Command("podman", append(args, "info", "--format", "{{.Host.OCIRuntime.Path}}")...)
+	cmd.Env = append(os.Environ(), "CONTAINERS_CONF="+conf)
+	if out, err := cmd.CombinedOutput(); err != nil || strings.TrimSpace(string(out)) != hullBin {
+		t.Fatalf("podman info with the snippet: runtime %q (%v), want %s", out, err, hullBin)
 	}
 }
 
