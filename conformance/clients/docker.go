@@ -791,7 +791,7 @@ func dockerMountsUnder(mountinfo, dir string) []string {
 		if len(f) < 5 {
 			continue
 		}
-		mp := dockerUnescapeMount(f[4])
+		mp := unescapeMountinfo(f[4])
 		if mp == dir || strings.HasPrefix(mp, dir+"/") {
 			out = append(out, mp)
 		}
@@ -805,25 +805,6 @@ func dockerMountsUnder(mountinfo, dir string) []string {
 		return strings.Count(out[i], "/") > strings.Count(out[j], "/")
 	})
 	return out
-}
-
-// dockerUnescapeMount decodes mountinfo's octal escapes (\040 is a space).
-func dockerUnescapeMount(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) {
-			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				b.WriteByte(byte(n))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
 }
 
 // cleanIptables deletes the rules naming this env's bridges or subnets

@@ -123,9 +123,9 @@ func TestDockerMountsUnder(t *testing.T) {
 	}
 }
 
-func TestDockerUnescapeMount(t *testing.T) {
+func TestUnescapeMountinfoEscapes(t *testing.T) {
 	for in, want := range map[string]string{`/a\040b`: "/a b", `/a\134b`: `/a\b`, `/plain`: "/plain", `/end\04`: `/end\04`} {
-		if got := dockerUnescapeMount(in); got != want {
+		if got := unescapeMountinfo(in); got != want {
 			t.Errorf("unescape(%q) = %q, want %q", in, got, want)
 		}
 	}
